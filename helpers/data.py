@@ -1,0 +1,169 @@
+"""MNIST from the course's own checksummed files: never a download.
+
+The four canonical gzip files ship in ``data/MNIST/raw/``. Every loader here
+first verifies their SHA-256 sums, then extracts them where torchvision looks
+(``<root>/MNIST/raw/train-images-idx3-ubyte`` ...), so torchvision never tries
+to fetch anything. A missing or damaged file raises :class:`MNISTDataError`,
+which says which file, what is wrong and how to fix it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+import torch
+from torchvision import datasets, transforms
+
+#: Mean and standard deviation of the 60000 training images (pixels in [0, 1]).
+#: Computed in 08_mnist_cnn.ipynb; used to normalize inputs to ~zero mean, unit std.
+MNIST_MEAN = 0.1307
+MNIST_STD = 0.3081
+
+#: The source of truth for the shipped files (data/MNIST/SHA256SUMS repeats it;
+#: a unit test keeps the two equal). Values are (SHA-256 of the .gz, size of the
+#: extracted file in bytes).
+MNIST_FILES: dict[str, tuple[str, int]] = {
+    "train-images-idx3-ubyte.gz": (
+        "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+        16 + 60000 * 28 * 28,
+    ),
+    "train-labels-idx1-ubyte.gz": (
+        "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+        8 + 60000,
+    ),
+    "t10k-images-idx3-ubyte.gz": (
+        "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+        16 + 10000 * 28 * 28,
+    ),
+    "t10k-labels-idx1-ubyte.gz": (
+        "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+        8 + 10000,
+    ),
+}
+
+_FIX = (
+    "Restore the course's copy with `git checkout -- data/MNIST` (or re-clone the repository); "
+    "the course never downloads MNIST."
+)
+
+
+class MNISTDataError(RuntimeError):
+    """A shipped MNIST file is missing or is not the canonical file. Introduced in: 00_setup_check.ipynb"""
+
+
+class MNISTTensors(NamedTuple):
+    """The whole of MNIST as tensors in memory. Introduced in: 00_setup_check.ipynb"""
+
+    X_train: torch.Tensor  # (60000, 1, 28, 28) float32
+    y_train: torch.Tensor  # (60000,) int64
+    X_test: torch.Tensor  # (10000, 1, 28, 28) float32
+    y_test: torch.Tensor  # (10000,) int64
+
+
+def default_data_root() -> Path:
+    """The project's ``data/`` folder (holds ``MNIST/raw/*.gz``). Introduced in: 00_setup_check.ipynb"""
+    return Path(__file__).resolve().parent.parent / "data"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify_mnist_files(root: str | Path | None = None) -> dict[str, str]:
+    """Check the four MNIST .gz files under ``<root>/MNIST/raw`` against their SHA-256 sums.
+
+    Returns {file name: sha256} when all four are intact; raises MNISTDataError naming
+    the first file that is missing or altered. Introduced in: 00_setup_check.ipynb
+    """
+    raw = Path(root or default_data_root()) / "MNIST" / "raw"
+    sums = {}
+    for name, (expected, _) in MNIST_FILES.items():
+        path = raw / name
+        if not path.is_file():
+            raise MNISTDataError(f"MNIST file {_shown(path)} is missing. {_FIX}")
+        actual = _sha256(path)
+        if actual != expected:
+            raise MNISTDataError(
+                f"MNIST file {_shown(path)} fails its checksum (SHA-256 {actual[:12]}..., "
+                f"expected {expected[:12]}...; size {path.stat().st_size} bytes): it is damaged, "
+                f"truncated or altered. {_FIX}"
+            )
+        sums[name] = actual
+    return sums
+
+
+def _shown(path: Path) -> str:
+    """A path as a learner should read it: relative to the project when inside it."""
+    try:
+        return str(path.resolve().relative_to(default_data_root().parent))
+    except ValueError:
+        return str(path)
+
+
+def prepare_mnist(root: str | Path | None = None) -> Path:
+    """Verify the .gz files, extract them beside themselves for torchvision; return the root.
+
+    Extraction writes to a temporary file and renames it, so an interrupted run
+    never leaves a half-written file behind. Introduced in: 00_setup_check.ipynb
+    """
+    root = Path(root or default_data_root())
+    verify_mnist_files(root)
+    raw = root / "MNIST" / "raw"
+    for name, (_, size) in MNIST_FILES.items():
+        target = raw / name.removesuffix(".gz")
+        if target.is_file() and target.stat().st_size == size:
+            continue
+        tmp = target.with_name(f"{target.name}.tmp{os.getpid()}")
+        with gzip.open(raw / name, "rb") as src, tmp.open("wb") as dst:
+            dst.write(src.read())
+        os.replace(tmp, target)
+    return root
+
+
+def mnist_datasets(
+    root: str | Path | None = None, transform: transforms.Compose | None = None
+) -> tuple[datasets.MNIST, datasets.MNIST]:
+    """The verified MNIST (train, test) as torchvision datasets; never downloads.
+
+    Default transform: ToTensor, then Normalize(MNIST_MEAN, MNIST_STD), so one item is
+    ((1, 28, 28) float32, int label). Introduced in: 00_setup_check.ipynb
+    """
+    root = prepare_mnist(root)
+    if transform is None:
+        transform = transforms.Compose(
+            [transforms.ToTensor(), transforms.Normalize((MNIST_MEAN,), (MNIST_STD,))]
+        )
+    train = datasets.MNIST(root, train=True, transform=transform, download=False)
+    test = datasets.MNIST(root, train=False, transform=transform, download=False)
+    return train, test
+
+
+def _read_idx(path: Path, offset: int) -> np.ndarray:
+    return np.fromfile(path, dtype=np.uint8, offset=offset)
+
+
+def load_mnist_tensors(root: str | Path | None = None, normalize: bool = True) -> MNISTTensors:
+    """All of MNIST as tensors in memory, in about a second (no per-image transforms).
+
+    Images are float32 (N, 1, 28, 28): pixels/255, then (x - MNIST_MEAN) / MNIST_STD
+    when ``normalize``. Labels are int64 (N,). Introduced in: 00_setup_check.ipynb
+    """
+    raw = prepare_mnist(root) / "MNIST" / "raw"
+    parts = []
+    for split in ("train", "t10k"):
+        pixels = _read_idx(raw / f"{split}-images-idx3-ubyte", offset=16)
+        images = torch.from_numpy(pixels).reshape(-1, 1, 28, 28).float().div_(255)
+        if normalize:
+            images.sub_(MNIST_MEAN).div_(MNIST_STD)
+        labels = torch.from_numpy(_read_idx(raw / f"{split}-labels-idx1-ubyte", offset=8)).long()
+        parts += [images, labels]
+    return MNISTTensors(*parts)
