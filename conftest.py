@@ -12,13 +12,15 @@ from pathlib import Path
 # The template is a skeleton to copy, not a lesson: it is not executed by the suite.
 collect_ignore_glob = ["notebooks/_*.ipynb", "**/.ipynb_checkpoints/*"]
 
-# Runs at the start of every test kernel (IPython startup file). A FutureWarning or
-# DeprecationWarning raised while a notebook runs becomes an error, so the cell fails
+# Runs at the start of every test kernel (IPython startup file). A FutureWarning,
+# DeprecationWarning or 'deprecated' UserWarning raised while a notebook runs becomes an error, so the cell fails
 # in nbval and papermill and the deprecated call is fixed before the course rots.
 STRICT_WARNINGS = """\
 import warnings
 warnings.filterwarnings("error", category=DeprecationWarning)
 warnings.filterwarnings("error", category=FutureWarning)
+# torch also deprecates with plain UserWarnings ("TypedStorage is deprecated").
+warnings.filterwarnings("error", message=".*deprecated", category=UserWarning)
 """
 
 _ipython_dir = None

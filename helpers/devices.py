@@ -44,29 +44,29 @@ def choose_device(requested: str | None = None) -> DeviceChoice:
     the machine lacks raises DeviceUnavailableError with what to do instead.
     Introduced in: 00_setup_check.ipynb
     """
-    source = "you asked for it"
+    origin = "as an argument"
     if requested in (None, "", "auto"):
         requested = os.environ.get(DEVICE_ENV_VAR, "").strip() or None
-        source = f"${DEVICE_ENV_VAR} is set to {requested!r}"
+        origin = f"through ${DEVICE_ENV_VAR}"
     if requested in (None, "auto"):
         return _best_device()
     kind = requested.split(":")[0]
     if kind not in _KINDS:
         raise DeviceUnavailableError(
-            f"Unknown device {requested!r} ({source}): use 'auto', 'cpu', 'cuda' or 'mps'."
+            f"Unknown device {requested!r} (asked for {origin}): use 'auto', 'cpu', 'cuda' or 'mps'."
         )
     if not _available(kind):
         raise DeviceUnavailableError(
-            f"{requested!r} was requested ({source}), but this machine has no working {kind.upper()} "
+            f"{requested!r} was asked for {origin}, but this machine has no working {kind.upper()} "
             f"device. Use 'auto' (or unset ${DEVICE_ENV_VAR}) to fall back to what is available."
         )
     device = torch.device(requested)
     if device.type == "cuda" and (device.index or 0) >= torch.cuda.device_count():
         raise DeviceUnavailableError(
-            f"{requested!r} was requested ({source}), but only {torch.cuda.device_count()} "
+            f"{requested!r} was asked for {origin}, but only {torch.cuda.device_count()} "
             "CUDA device(s) exist; they are numbered from 0."
         )
-    return DeviceChoice(device, f"{device} because {source}")
+    return DeviceChoice(device, f"{device}: asked for {origin}")
 
 
 def _best_device() -> DeviceChoice:

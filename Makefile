@@ -1,0 +1,44 @@
+# PyTorch from the Ground Up: the two commands of the README, and a few for maintainers.
+#   make lab    set up (first time only) and open JupyterLab on notebook 00
+#   make test   set up (first time only) and run every test: unit, nbval, papermill
+# Each sets up a project-local virtual environment in .venv when it is missing or when
+# requirements.txt / pyproject.toml changed; otherwise it reuses it and starts in seconds.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+KERNEL := pytorch-ground-up
+PORT   ?= 8888
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+.PHONY: setup lab test notebooks clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else f"The course needs Python 3.11 or newer; $(PYTHON) is {v.major}.{v.minor}. Run: make PYTHON=python3.11 ...")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $(STAMP)
+	@echo "Environment ready in $(VENV)."
+
+lab: setup
+	@# A named kernel, so Jupyter front ends outside this venv (VS Code, a system JupyterLab) can use it too.
+	@$(BIN)/python -m ipykernel install --user --name $(KERNEL) --display-name "Python 3 (PyTorch from the Ground Up)" >/dev/null
+	@# Localhost only, and always a token: a fresh random one unless JUPYTER_TOKEN is set.
+	$(BIN)/jupyter lab notebooks/00_setup_check.ipynb \
+		--ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
+		--IdentityProvider.token="$${JUPYTER_TOKEN:-$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(24))')}" \
+		$(ROOT_FLAG)
+
+test: setup
+	$(BIN)/python -m pytest
+
+# Maintainers: re-execute every numbered notebook top to bottom on a clean kernel (writes outputs).
+notebooks: setup
+	$(BIN)/python tools/execute_notebooks.py
+
+clean:
+	rm -rf $(VENV) build checkpoints data/MNIST/raw/*-ubyte

@@ -1,0 +1,126 @@
+"""The test harness fails when it should: each check is shown biting on a broken notebook.
+
+A suite that cannot fail proves nothing, so these build tiny notebooks in a temporary
+folder, break them in one specific way each, and run the real tools on them.
+"""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import papermill
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+from notebook_hygiene import notebook_problems
+
+PROJECT = Path(__file__).resolve().parent.parent
+SKELETON_MD = (
+    "# 99 · Test\n\n**You will learn:** x\n\n**Before this:** y\n\n## Summary\n\n**Next:** z"
+)
+
+
+def _notebook(*cells) -> nbformat.NotebookNode:
+    params = new_code_cell("seed = 0", metadata={"tags": ["parameters"]})
+    nb = new_notebook(cells=[new_markdown_cell(SKELETON_MD), params, *cells])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return nb
+
+
+def _executed(source: str, stdout: str, count: int) -> nbformat.NotebookNode:
+    cell = new_code_cell(source, execution_count=count)
+    cell.outputs = [new_output("stream", name="stdout", text=stdout)]
+    return cell
+
+
+def _run_nbval(path: Path) -> subprocess.CompletedProcess:
+    """Our pytest configuration (strict nbval, sanitize file, strict warnings) on one notebook."""
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", str(path), "-q", "--rootdir", str(PROJECT),
+         "-c", str(PROJECT / "pyproject.toml"), "-p", "no:cacheprovider"],
+        capture_output=True, text=True, cwd=PROJECT, timeout=300,
+    )
+
+
+def _write(nb: nbformat.NotebookNode, path: Path) -> Path:
+    nbformat.write(nb, path)
+    return path
+
+
+def test_nbval_fails_when_a_checked_output_changes(tmp_path: Path):
+    nb = _notebook(new_code_cell("import torch\n_ = torch.manual_seed(seed)", execution_count=1),
+                   _executed("print(1 + 1)", "3\n", 2))  # committed output is wrong
+    result = _run_nbval(_write(nb, tmp_path / "changed.ipynb"))
+    assert result.returncode == 1, result.stdout
+    assert "1 failed" in result.stdout and "mismatch 'stdout'" in result.stdout
+
+
+def test_nbval_passes_the_same_notebook_with_the_right_output_and_sanitizes_timings(tmp_path: Path):
+    # The positive control for the test above, and proof that timings are not compared.
+    nb = _notebook(new_code_cell("import torch\n_ = torch.manual_seed(seed)", execution_count=1),
+                   _executed("print(1 + 1)", "2\n", 2),
+                   _executed("import time\nt = time.perf_counter()\nprint(f'took {time.perf_counter() - t:.4f} s')",
+                             "took 9.9999 s\n", 3))
+    result = _run_nbval(_write(nb, tmp_path / "right.ipynb"))
+    assert result.returncode == 0, result.stdout
+
+
+def test_deprecation_warning_in_a_notebook_fails_the_suite(tmp_path: Path):
+    nb = _notebook(_executed("import warnings\nwarnings.warn('old API', FutureWarning)\nprint('ok')", "ok\n", 1))
+    result = _run_nbval(_write(nb, tmp_path / "deprecated.ipynb"))
+    assert result.returncode == 1 and "FutureWarning" in result.stdout, result.stdout
+
+
+def test_papermill_fails_when_a_cell_raises(tmp_path: Path):
+    nb = _notebook(new_code_cell("x = 1"), new_code_cell("raise ValueError('broken cell')"))
+    path = _write(nb, tmp_path / "raises.ipynb")
+    with pytest.raises(papermill.PapermillExecutionError) as err:
+        papermill.execute_notebook(str(path), str(tmp_path / "out.ipynb"), parameters={"seed": 1},
+                                   kernel_name="python3", progress_bar=False)
+    assert err.value.ename == "ValueError" and err.value.cell_index == 4  # after the injected cell
+
+
+@pytest.mark.parametrize(
+    ("call", "category"),
+    [
+        ("torch.testing.assert_allclose(torch.ones(1), torch.ones(1))", "FutureWarning"),
+        # torch also deprecates with plain UserWarnings that say "deprecated".
+        ("torch.ones(3).storage()", "UserWarning"),
+    ],
+)
+def test_papermill_fails_on_a_torch_deprecation(tmp_path: Path, call: str, category: str):
+    # Real deprecated torch calls, turned into errors by the suite's kernel setup (conftest.py).
+    nb = _notebook(new_code_cell(f"import torch\n{call}"))
+    path = _write(nb, tmp_path / "torch_deprecated.ipynb")
+    with pytest.raises(papermill.PapermillExecutionError) as err:
+        papermill.execute_notebook(str(path), str(tmp_path / "out.ipynb"), kernel_name="python3",
+                                   progress_bar=False)
+    assert err.value.ename == category and "deprecated" in err.value.evalue
+
+
+def test_hygiene_accepts_a_clean_notebook():
+    nb = _notebook(new_code_cell("import torch\n_ = torch.manual_seed(seed)", execution_count=2),
+                   _executed("print(2)", "2\n", 3))
+    nb.cells[1].execution_count = 1
+    assert notebook_problems(_write(nb, Path(nbformat.__file__).parent.parent / "x.ipynb")
+                             if False else _save_tmp(nb)) == []
+
+
+def _save_tmp(nb) -> Path:
+    import tempfile
+
+    path = Path(tempfile.mkdtemp()) / "nb.ipynb"
+    return _write(nb, path)
+
+
+def test_hygiene_catches_each_kind_of_problem(tmp_path: Path):
+    error_cell = new_code_cell("1/0", execution_count=2)
+    error_cell.outputs = [new_output("error", ename="ZeroDivisionError", evalue="division by zero", traceback=[])]
+    nb = _notebook(_executed("print(open.__module__)", "/work/main/x\n", 3), error_cell,
+                   _executed("from math import *", "", 5))
+    nb.cells[0].source = "# no skeleton here"
+    nb.metadata["kernelspec"]["name"] = "system-python"
+    problems = "\n".join(notebook_problems(_write(nb, tmp_path / "bad.ipynb")))
+    for expected in ("You will learn", "manual_seed", "kernelspec", "execution counts",
+                     "error output (ZeroDivisionError)", "machine path", "import *"):
+        assert expected in problems
