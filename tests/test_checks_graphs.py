@@ -1,0 +1,220 @@
+"""Every checker of 03_computational_graphs passes its solution and catches typical wrong answers."""
+
+from collections import Counter
+
+import pytest
+import torch
+
+from helpers.checks import graphs as checks
+
+
+def not_done(*args):
+    raise NotImplementedError
+
+
+# ---------------------------------------------------------------- Exercise 3.1
+def test_ex3_1_solution_counts_a_known_graph():
+    x, w = torch.ones(3, requires_grad=True), torch.ones(3, requires_grad=True)
+    b = torch.tensor(0.0, requires_grad=True)
+    counts = checks.solution_ex3_1(torch.tanh(w * x + b).sum())
+    assert counts == {"SumBackward0": 1, "TanhBackward0": 1, "AddBackward0": 1, "MulBackward0": 1, "AccumulateGrad": 3}
+
+
+def test_ex3_1_solution_passes(capsys):
+    assert checks.check_ex3_1(checks.solution_ex3_1)
+    assert capsys.readouterr().out == "✅ Exercise 3.1: correct on all 4 graphs.\n"
+
+
+def test_ex3_1_counting_shared_nodes_twice_fails(capsys):
+    def no_visited_set(output):  # the typical first attempt: a walk that forgets what it has seen
+        counts, stack = Counter(), [output.grad_fn]
+        while stack:
+            node = stack.pop()
+            counts[type(node).__name__] += 1
+            stack.extend(child for child, _ in node.next_functions if child is not None)
+        return dict(counts)
+
+    assert not checks.check_ex3_1(no_visited_set)
+    out = capsys.readouterr().out
+    assert out.startswith("❌ Exercise 3.1: on `x * x` you counted 2 x AccumulateGrad, the graph has 1")
+    assert "count each node once" in out
+
+
+def test_ex3_1_counting_none_inputs_fails(capsys):
+    def keeps_none(output):
+        counts, seen, stack = Counter(), set(), [output.grad_fn]
+        while stack:
+            node = stack.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            counts[type(node).__name__] += 1
+            stack.extend(child for child, _ in node.next_functions if child is not None)
+            counts["NoneType"] += sum(child is None for child, _ in node.next_functions)
+        return {k: v for k, v in counts.items() if v}
+
+    assert not checks.check_ex3_1(keeps_none)
+    out = capsys.readouterr().out
+    assert "on `(x * 3 + torch.ones(3)).mean()` you counted 'NoneType'" in out
+    assert "skip the None entries" in out
+
+
+@pytest.mark.parametrize(
+    ("learner", "expected"),
+    [
+        (not_done, "❌ Exercise 3.1: not done yet"),
+        (lambda output: None, "❌ Exercise 3.1: on `tanh(w * x + b).sum()` it returned None"),
+        (lambda output: ["SumBackward0"], "it returned a list, expected a dict"),
+        (lambda output: output.grad_fn.no_such_thing, "your code raised AttributeError"),
+        (lambda output: {"SumBackward0": 1}, "you counted 0 x AccumulateGrad, the graph has 3\n"),
+    ],
+)
+def test_ex3_1_wrong_answers_fail_with_a_reason(capsys, learner, expected):
+    assert not checks.check_ex3_1(learner)
+    out = capsys.readouterr().out
+    assert expected in out
+    assert out.count("\n") == 1  # one line, never a traceback
+
+
+# ---------------------------------------------------------------- Exercise 3.2
+def test_ex3_2_solution_matches_hand_derived_gradients():
+    x = torch.tensor([0.5, -1.0], dtype=torch.float64, requires_grad=True)
+    grad_a, grad_b = checks.solution_ex3_2(x)
+    xd = x.detach()
+    dh = torch.cos(xd) * xd + torch.sin(xd)  # d/dx of h = sin(x) * x
+    h = torch.sin(xd) * xd
+    torch.testing.assert_close(grad_a, dh)
+    torch.testing.assert_close(grad_b, 2 * h * dh / len(xd))
+
+
+def test_ex3_2_solution_passes(capsys):
+    assert checks.check_ex3_2(checks.solution_ex3_2)
+    assert capsys.readouterr().out == "✅ Exercise 3.2: correct on all 2 test inputs.\n"
+
+
+def _shared_forward(x):
+    h = torch.sin(x) * x
+    return h.sum(), (h**2).mean()
+
+
+def test_ex3_2_second_backward_without_retain_graph_fails(capsys):
+    def forgets_retain_graph(x):
+        loss_a, loss_b = _shared_forward(x)
+        loss_a.backward()
+        grad_a = x.grad.clone()
+        x.grad = None
+        loss_b.backward()  # the shared graph was freed by the first backward
+        return grad_a, x.grad
+
+    assert not checks.check_ex3_2(forgets_retain_graph)
+    out = capsys.readouterr().out
+    assert "your code raised RuntimeError: Trying to backward through the graph a second time" in out
+
+
+def test_ex3_2_accumulated_gradients_fail(capsys):
+    def forgets_to_reset_grad(x):
+        loss_a, loss_b = _shared_forward(x)
+        loss_a.backward(retain_graph=True)
+        grad_a = x.grad.clone()
+        loss_b.backward()  # adds to x.grad: grad_b comes out as grad_a + grad_b
+        return grad_a, x.grad
+
+    assert not checks.check_ex3_2(forgets_to_reset_grad)
+    assert "❌ Exercise 3.2: on input 1 (tensor of shape (5,)) item 1: the values are wrong" in capsys.readouterr().out
+
+
+def test_ex3_2_aliased_grad_fails(capsys):
+    def returns_grad_twice(x):
+        loss_a, loss_b = _shared_forward(x)
+        loss_a.backward(retain_graph=True)
+        grad_a = x.grad  # the same tensor that the next backward adds into
+        x.grad = None
+        loss_b.backward()
+        return grad_a, grad_a
+
+    assert not checks.check_ex3_2(returns_grad_twice)
+    assert "item 1: the values are wrong" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- Exercise 3.3
+def test_ex3_3_solution_matches_formula():
+    X = torch.tensor([[1.0, -2.0], [0.5, 1.5]])
+    w = torch.tensor([0.7, 0.4], requires_grad=True)
+    h = (X @ w).detach()
+    torch.testing.assert_close(checks.solution_ex3_3(X, w), 2 * torch.relu(h) / len(h))
+
+
+def test_ex3_3_solution_passes(capsys):
+    assert checks.check_ex3_3(checks.solution_ex3_3)
+    assert capsys.readouterr().out == "✅ Exercise 3.3: correct on all 2 test inputs.\n"
+
+
+def test_ex3_3_without_retain_grad_explains_none(capsys):
+    def forgets_retain_grad(X, w):
+        h = X @ w
+        torch.relu(h).pow(2).mean().backward()
+        return h.grad  # None: h is not a leaf
+
+    assert not checks.check_ex3_3(forgets_retain_grad)
+    out = capsys.readouterr().out
+    assert out.startswith("❌ Exercise 3.3: it returned None")
+    assert "h.retain_grad()" in out
+
+
+def test_ex3_3_gradient_of_the_leaf_instead_fails(capsys):
+    def returns_w_grad(X, w):
+        torch.relu(X @ w).pow(2).mean().backward()
+        return w.grad  # shape (d,), not (n,)
+
+    assert not checks.check_ex3_3(returns_w_grad)
+    assert "the shape is (2,), expected (4,)" in capsys.readouterr().out
+
+
+def test_ex3_3_not_done(capsys):
+    assert not checks.check_ex3_3(not_done)
+    assert capsys.readouterr().out.startswith("❌ Exercise 3.3: not done yet")
+
+
+# ---------------------------------------------------------------- Exercise 3.4
+def test_ex3_4_solution_passes(capsys):
+    assert checks.check_ex3_4(checks.solution_ex3_4)
+    assert capsys.readouterr().out == "✅ Exercise 3.4: right values, and no graph was recorded.\n"
+
+
+def test_ex3_4_inference_mode_also_passes(capsys):
+    def with_inference_mode(X, w, b):
+        with torch.inference_mode():
+            return torch.sigmoid(X @ w + b)
+
+    assert checks.check_ex3_4(with_inference_mode)
+    assert capsys.readouterr().out.startswith("✅")
+
+
+def test_ex3_4_graph_kept_fails(capsys):
+    assert not checks.check_ex3_4(lambda X, w, b: torch.sigmoid(X @ w + b))
+    out = capsys.readouterr().out
+    assert "the result carries a graph (grad_fn=SigmoidBackward0)" in out
+    assert "torch.no_grad()" in out
+
+
+def test_ex3_4_detach_at_the_end_fails(capsys):
+    assert not checks.check_ex3_4(lambda X, w, b: torch.sigmoid(X @ w + b).detach())
+    out = capsys.readouterr().out
+    assert "your code recorded one on the way" in out
+    assert "instead of .detach()" in out
+
+
+@pytest.mark.parametrize(
+    ("learner", "expected"),
+    [
+        (not_done, "❌ Exercise 3.4: not done yet"),
+        (lambda X, w, b: None, "❌ Exercise 3.4: it returned None"),
+        (lambda X, w, b: (X @ w + b).detach(), "❌ Exercise 3.4: the values are wrong"),  # forgot the sigmoid
+        (lambda X, w, b: torch.sigmoid(X @ w[:1] + b), "❌ Exercise 3.4: your code raised RuntimeError"),  # (3, 2) @ (1,)
+    ],
+)
+def test_ex3_4_wrong_answers_fail_with_a_reason(capsys, learner, expected):
+    assert not checks.check_ex3_4(learner)
+    out = capsys.readouterr().out
+    assert out.startswith(expected)
+    assert out.count("\n") == 1

@@ -1,0 +1,124 @@
+"""helpers.graphs: the traced graph has the right nodes and edges, and the picture draws them."""
+
+import matplotlib
+
+matplotlib.use("Agg")  # no window: tests draw into memory
+
+import matplotlib.pyplot as plt
+import pytest
+import torch
+
+from helpers.graphs import AutogradGraph, GraphNode, _layers, draw_graph, trace_graph
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def linear():
+    x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    w = torch.tensor([0.5, -1.0, 2.0], requires_grad=True)
+    b = torch.tensor(0.1, requires_grad=True)
+    z = w * x + b
+    loss = torch.tanh(z).sum()
+    return {"x": x, "w": w, "b": b, "z": z, "loss": loss}
+
+
+def edge_labels(graph: AutogradGraph) -> set[tuple[str, str]]:
+    return {(graph.nodes[s].label, graph.nodes[d].label) for s, d in graph.edges}
+
+
+def test_trace_linear_graph_nodes_and_edges():
+    t = linear()
+    graph = trace_graph(t["loss"], t)
+    assert graph.nodes[0] == GraphNode("loss\n()", "output")
+    assert sorted(n.label for n in graph.nodes if n.kind == "leaf") == ["b\n()", "w\n(3,)", "x\n(3,)"]
+    assert sorted(n.label for n in graph.nodes if n.kind == "op") == [
+        "AddBackward0\n= z", "MulBackward0", "SumBackward0", "TanhBackward0",
+    ]
+    assert edge_labels(graph) == {
+        ("x\n(3,)", "MulBackward0"), ("w\n(3,)", "MulBackward0"),
+        ("MulBackward0", "AddBackward0\n= z"), ("b\n()", "AddBackward0\n= z"),
+        ("AddBackward0\n= z", "TanhBackward0"), ("TanhBackward0", "SumBackward0"),
+        ("SumBackward0", "loss\n()"),
+    }
+
+
+def test_unnamed_tensors_get_generic_labels_and_constants_are_absent():
+    x = torch.ones(2, 3, requires_grad=True)
+    y = (x * torch.full((2, 3), 3.0)).sum(dim=1)  # the constant needs no grad: not in the graph
+    graph = trace_graph(y)
+    assert [n.label for n in graph.nodes] == ["output\n(2,)", "SumBackward1", "MulBackward0", "leaf\n(2, 3)"]
+    assert graph.edges == ((1, 0), (2, 1), (3, 2))
+
+
+def test_shared_nodes_appear_once_with_both_edges():
+    x = torch.ones(3, requires_grad=True)
+    h = x.exp()
+    y = (h * h.sin()).sum()
+    graph = trace_graph(y, {"x": x, "h": h})
+    labels = [n.label for n in graph.nodes]
+    assert labels.count("ExpBackward0\n= h") == 1
+    assert labels.count("x\n(3,)") == 1
+    assert ("ExpBackward0\n= h", "MulBackward0") in edge_labels(graph)
+    assert ("ExpBackward0\n= h", "SinBackward0") in edge_labels(graph)
+    assert len(graph.edges) == len(set(graph.edges))
+
+
+def test_same_leaf_twice_gives_one_edge():
+    x = torch.ones(3, requires_grad=True)
+    graph = trace_graph(x * x)
+    assert graph.count("leaf") == 1 and graph.count("op") == 1
+    assert graph.edges == ((1, 0), (2, 1))
+
+
+def test_loop_graph_grows_with_iterations():
+    x = torch.ones(3, requires_grad=True)
+
+    def f(x, n):
+        for _ in range(n):
+            x = torch.sin(x) * 2
+        return x.sum()
+
+    assert [trace_graph(f(x, n)).count("op") for n in (0, 1, 3)] == [1, 3, 7]
+
+
+def test_tensor_without_graph_is_a_lone_output():
+    with torch.no_grad():
+        y = torch.ones(3, requires_grad=True) * 2
+    graph = trace_graph(y)
+    assert graph.nodes == (GraphNode("output\n(3,)", "output"),) and graph.edges == ()
+
+
+def test_layers_put_output_at_rank_0_and_leaves_at_their_longest_path():
+    t = linear()
+    graph = trace_graph(t["loss"], t)
+    ranks = {graph.nodes[i].label: r for r, layer in enumerate(_layers(graph)) for i in layer}
+    assert ranks == {
+        "loss\n()": 0, "SumBackward0": 1, "TanhBackward0": 2, "AddBackward0\n= z": 3,
+        "b\n()": 4, "MulBackward0": 4, "x\n(3,)": 5, "w\n(3,)": 5,
+    }
+
+
+def test_draw_graph_draws_one_box_per_node_and_one_arrow_per_edge():
+    t = linear()
+    fig = draw_graph(t["loss"], t, title="linear")
+    ax = fig.axes[0]
+    texts = sorted(text.get_text() for text in ax.texts if text.get_text())
+    graph = trace_graph(t["loss"], t)
+    assert texts == sorted(n.label for n in graph.nodes)
+    arrows = [child for child in ax.texts if not child.get_text()]  # annotations with empty text
+    assert len(arrows) == len(graph.edges) == 7
+    assert ax.get_title() == "linear"
+    fig.canvas.draw()  # the arrows, anchored to the boxes, resolve at draw time without error
+
+
+def test_draw_graph_into_given_axes_side_by_side():
+    x = torch.ones(3, requires_grad=True)
+    fig, axes = plt.subplots(1, 2)
+    assert draw_graph((x * 2).sum(), ax=axes[0]) is fig
+    assert draw_graph(x.exp().sum(), ax=axes[1]) is fig
+    assert len(fig.axes) == 2
+    assert {t.get_text() for t in axes[1].texts} >= {"ExpBackward0", "SumBackward0"}
