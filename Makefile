@@ -28,7 +28,7 @@ lab: setup
 	@# A named kernel, so Jupyter front ends outside this venv (VS Code, a system JupyterLab) can use it too.
 	@$(BIN)/python -m ipykernel install --user --name $(KERNEL) --display-name "Python 3 (PyTorch from the Ground Up)" >/dev/null
 	@# Localhost only, and always a token: a fresh random one unless JUPYTER_TOKEN is set.
-	$(BIN)/jupyter lab notebooks/00_setup_check.ipynb \
+	$(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks/00_setup_check.ipynb \
 		--ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
 		--IdentityProvider.token="$${JUPYTER_TOKEN:-$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(24))')}" \
 		$(ROOT_FLAG)

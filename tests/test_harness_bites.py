@@ -124,3 +124,13 @@ def test_hygiene_catches_each_kind_of_problem(tmp_path: Path):
     for expected in ("You will learn", "manual_seed", "kernelspec", "execution counts",
                      "error output (ZeroDivisionError)", "machine path", "import *"):
         assert expected in problems
+
+
+def test_notebooks_run_on_this_venvs_python(tmp_path: Path):
+    """papermill's `python3` kernel is the interpreter running the tests, not a system Python."""
+    nb = _notebook(new_code_cell("import sys\nprint(sys.executable)"))
+    path = _write(nb, tmp_path / "which_python.ipynb")
+    out = papermill.execute_notebook(str(path), str(tmp_path / "out.ipynb"), kernel_name="python3",
+                                     progress_bar=False)
+    printed = out.cells[-1].outputs[0]["text"].strip()
+    assert Path(printed).parent.resolve() == Path(sys.executable).parent.resolve()
