@@ -24,7 +24,7 @@ def test_each_kind_of_wrong_answer_is_named(capsys):
         "returned a list, expected a torch.Tensor": lambda x: (x * 2).tolist(),
         "the shape is (3, 2), expected (2, 3)": lambda x: (x * 2).T,
         "the dtype is torch.float64, expected torch.float32": lambda x: x.double() * 2,
-        "the values are wrong (greatest absolute difference: 5.0": lambda x: x * 3,
+        "the values are wrong (greatest absolute difference 5 at index (1, 2): got 15, expected 10)": lambda x: x * 3,
         "raised ZeroDivisionError": lambda x: 1 / 0,
         "not done yet": lambda x: (_ for _ in ()).throw(NotImplementedError()),
     }

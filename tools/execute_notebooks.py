@@ -12,6 +12,8 @@ that GitHub and JupyterLab show the widgets' last view.
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -21,6 +23,8 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tools.strict_kernel import make_strict_ipython_dir  # noqa: E402
 
 
 def clear(nb: nbformat.NotebookNode) -> None:
@@ -59,6 +63,16 @@ def main() -> int:
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: notebooks/[0-9]*.ipynb")
     args = parser.parse_args()
     paths = args.notebooks or sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
+    # The same strict kernel as the tests: a deprecation fails here, before it is committed.
+    os.environ["IPYTHONDIR"] = ipython_dir = make_strict_ipython_dir()
+    os.environ["JUPYTER_PREFER_ENV_PATH"] = "1"
+    try:
+        return _execute_all(paths)
+    finally:
+        shutil.rmtree(ipython_dir, ignore_errors=True)
+
+
+def _execute_all(paths: list[Path]) -> int:
     for path in paths:
         print(f"executing {path.name} ...", flush=True)
         try:

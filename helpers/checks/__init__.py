@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import traceback
 from dataclasses import dataclass
+from pathlib import Path
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -20,7 +21,7 @@ PASS, FAIL = "✅", "❌"
 
 @dataclass(frozen=True)
 class Verdict:
-    """A checker's result: truthy when right. Introduced in: 01_tensors.ipynb
+    """A checker's result: truthy when right. Introduced in: 00_setup_check.ipynb
 
     The message is printed by the checker already, so as a cell's last value it
     displays nothing more (no stray ``True``/``False`` under the message).
@@ -43,6 +44,34 @@ def _copy(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return type(value)(_copy(v) for v in value)
     return value
+
+
+_NOT_THE_LEARNERS = (str(Path(torch.__file__).parent), str(Path(__file__).parent))
+
+
+def describe_error(err: BaseException) -> str:
+    """``"Type: message (line N: code)"``, quoting the learner's own line that raised.
+
+    The innermost frame outside torch and the checkers, so an error raised deep inside
+    torch still points at the learner's call. Introduced in: 00_setup_check.ipynb
+    """
+    frames = traceback.extract_tb(err.__traceback__)
+    theirs = [f for f in frames if not f.filename.startswith(_NOT_THE_LEARNERS)]
+    where = (theirs or frames)[-1] if frames else None
+    at = f" (line {where.lineno}: {where.line})" if where and where.line else ""
+    return f"{type(err).__name__}: {err}{at}"
+
+
+def _value_difference(got: torch.Tensor, want: torch.Tensor) -> str:
+    """Where two same-shaped tensors differ most, with both values, rounded for reading."""
+    g, w = got.detach().cpu().double(), want.detach().cpu().double()
+    diff = (g - w).abs().nan_to_num(nan=float("inf"))
+    flat = int(diff.flatten().argmax())
+    index = tuple(int(i) for i in torch.unravel_index(torch.tensor(flat), g.shape)) if g.dim() else ()
+    return (
+        f"the values are wrong (greatest absolute difference {diff.flatten()[flat]:.4g} at index "
+        f"{index}: got {g[index].item():.4g}, expected {w[index].item():.4g})"
+    )
 
 
 def _describe(args: Sequence[Any]) -> str:
@@ -83,8 +112,7 @@ def first_difference(got: Any, want: Any, rtol: float | None = None, atol: float
     except (AssertionError, TypeError, ValueError, RuntimeError) as err:
         if not isinstance(want, torch.Tensor):
             return f"it returned {got!r}, expected {want!r}"
-        detail = [ln.strip() for ln in str(err).splitlines() if ln.strip().startswith("Greatest absolute")]
-        return "the values are wrong" + (f" ({detail[0][0].lower()}{detail[0][1:]})" if detail else "")
+        return _value_difference(got, want)
     return None
 
 
@@ -116,17 +144,13 @@ def _judge(
     atol: float | None,
 ) -> Verdict:
     for i, args in enumerate(cases, start=1):
-        want = reference_fn(*_copy(args))
+        want = reference_fn(*_copy(args))  # outside the try: a failing reference is our bug, not theirs
         try:
             got = learner_fn(*_copy(args))
         except NotImplementedError:
             return Verdict(False, f"{FAIL} {name}: not done yet: replace the `raise NotImplementedError` with your code.")
         except Exception as err:  # a learner's bug, reported in one line
-            where = traceback.extract_tb(err.__traceback__)[-1]
-            return Verdict(False, (
-                f"{FAIL} {name}: on input {i} ({_describe(args)}) your code raised "
-                f"{type(err).__name__}: {err} (line {where.lineno}: {where.line})"
-            ))
+            return Verdict(False, f"{FAIL} {name}: on input {i} ({_describe(args)}) your code raised {describe_error(err)}")
         problem = first_difference(got, want, rtol, atol)
         if problem:
             return Verdict(False, f"{FAIL} {name}: on input {i} ({_describe(args)}) {problem}.")

@@ -7,14 +7,12 @@ the unit tests run through the same checker.
 
 from __future__ import annotations
 
-import traceback
-from pathlib import Path
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
 
-from helpers.checks import FAIL, PASS, Verdict, check_function, first_difference
+from helpers.checks import FAIL, PASS, Verdict, check_function, describe_error, first_difference
 
 Elementwise = Callable[[torch.Tensor], torch.Tensor]
 
@@ -119,14 +117,6 @@ def _params_with_grads(generator: torch.Generator) -> list[torch.Tensor]:
     return params
 
 
-def _learner_frame(err: BaseException) -> traceback.FrameSummary:
-    """The innermost frame outside torch and this module: the learner's line that raised."""
-    frames = traceback.extract_tb(err.__traceback__)
-    skip = (str(Path(torch.__file__).parent), __file__)
-    theirs = [f for f in frames if not f.filename.startswith(skip)]
-    return (theirs or frames)[-1]
-
-
 def _judge_ex2_2(learner_fn: Callable[..., object]) -> Verdict:
     name = "Exercise 2.2 (sgd_step)"
     generator = torch.Generator().manual_seed(22)
@@ -139,14 +129,10 @@ def _judge_ex2_2(learner_fn: Callable[..., object]) -> Verdict:
         except NotImplementedError:
             return Verdict(False, f"{FAIL} {name}: not done yet: replace the `raise NotImplementedError` with your code.")
         except Exception as err:  # a learner's bug, reported in one line
-            where = _learner_frame(err)
             hint = ""
             if "leaf Variable" in str(err):
                 hint = " (wrap the update in `with torch.no_grad():`)"
-            return Verdict(False, (
-                f"{FAIL} {name}: with lr={lr} your code raised {type(err).__name__}: {err}{hint} "
-                f"(line {where.lineno}: {where.line})"
-            ))
+            return Verdict(False, f"{FAIL} {name}: with lr={lr} your code raised {describe_error(err)}{hint}")
         for i, (p, b, g) in enumerate(zip(params, before, grads)):
             if torch.equal(p.detach(), b):
                 return Verdict(False, (

@@ -7,7 +7,6 @@ is wrong) and returns a :class:`helpers.checks.Verdict`; a learner's exception o
 
 from __future__ import annotations
 
-import traceback
 import warnings
 from collections import Counter
 from collections.abc import Callable
@@ -15,7 +14,7 @@ from typing import Any
 
 import torch
 
-from helpers.checks import FAIL, PASS, Verdict, check_function, first_difference
+from helpers.checks import FAIL, PASS, Verdict, check_function, describe_error, first_difference
 
 _NOT_DONE = "not done yet: replace the `raise NotImplementedError` with your code."
 
@@ -27,8 +26,7 @@ def _say(ok: bool, name: str, text: str) -> Verdict:
 
 
 def _raised(err: Exception) -> str:
-    where = traceback.extract_tb(err.__traceback__)[-1]
-    return f"your code raised {type(err).__name__}: {err} (line {where.lineno}: {where.line})"
+    return f"your code raised {describe_error(err)}"
 
 
 # ---------------------------------------------------------------- Exercise 3.1

@@ -1,0 +1,138 @@
+"""Maintainers: run notebooks in a real JupyterLab in headless Chromium and move their widgets.
+
+What nbval and papermill cannot see: that `make lab` serves JupyterLab on 127.0.0.1 with a
+token, that Run All works in the browser, and that every "Try it" slider redraws its output.
+Not part of `make test` (it needs a browser). Setup, once, outside the course's venv:
+
+    apt-get install -y chromium
+    python3 -m venv build/browser-venv && build/browser-venv/bin/pip install playwright
+    build/browser-venv/bin/python tools/browser_check.py notebooks/0*.ipynb
+
+Prints one line per notebook and per widget; writes screenshots to build/browser-check/.
+Exits 1 if a notebook shows an error or a slider does not change its output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def start_lab(port: int, token: str, log: Path) -> subprocess.Popen:
+    """`make lab`, exactly as a learner starts it; returns once the server answers."""
+    env = dict(os.environ, PORT=str(port), JUPYTER_TOKEN=token, BROWSER="true")
+    server = subprocess.Popen(["make", "lab"], cwd=ROOT, env=env, stdout=log.open("w"),
+                              stderr=subprocess.STDOUT, start_new_session=True)
+    for _ in range(180):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status?token={token}", timeout=2)
+            return server
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(1)
+    raise SystemExit(f"JupyterLab did not start; see {log}")
+
+
+def check_security(port: int) -> list[str]:
+    problems = []
+    try:
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/api/contents", timeout=5)
+        problems.append("the server answered without a token")
+    except urllib.error.HTTPError as err:
+        if err.code != 403:
+            problems.append(f"without a token the server said {err.code}, expected 403")
+    listening = subprocess.run(["ss", "-ltn"], capture_output=True, text=True).stdout
+    if re.search(rf"(0\.0\.0\.0|\*|\[::\]):{port}\b", listening):
+        problems.append("the server listens on all interfaces, not only 127.0.0.1")
+    return problems
+
+
+def run_all(page: Page, timeout_s: int) -> None:
+    idle = page.get_by_role("button", name=re.compile(r"\| Idle"))
+    idle.wait_for(timeout=90_000)
+    page.get_by_role("menuitem", name="Run").click()
+    page.get_by_text("Run All Cells", exact=True).click()
+    deadline = time.monotonic() + timeout_s
+    page.wait_for_timeout(2000)
+    while page.locator(".jp-InputPrompt", has_text="[*]").count() or not idle.is_visible():
+        if time.monotonic() > deadline:
+            raise TimeoutError("Run All did not finish")
+        page.wait_for_timeout(1000)
+
+
+def move_sliders(page: Page) -> list[tuple[str, bool]]:
+    """Press ArrowRight twice on each interact slider; report whether its output changed."""
+    results = []
+    for box in page.locator(".widget-interact").all():
+        handle = box.locator(".noUi-handle").first
+        if not handle.count():
+            continue
+        label = box.locator(".widget-label").first.inner_text() or "slider"
+        output = box.locator(".widget-output").first
+        before = output.inner_html()
+        # JupyterLab renders off-screen cells lazily: scroll there by script, then focus the handle.
+        box.evaluate("element => element.scrollIntoView({block: 'center'})")
+        page.wait_for_timeout(500)
+        handle.evaluate("element => element.focus()")
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(2500)
+        results.append((label, output.inner_html() != before))
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("notebooks", nargs="+", type=Path)
+    parser.add_argument("--port", type=int, default=8899)
+    parser.add_argument("--timeout", type=int, default=300, help="seconds for one Run All")
+    args = parser.parse_args()
+    shots = ROOT / "build" / "browser-check"
+    shots.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_hex(16)
+    server = start_lab(args.port, token, shots / "lab.log")
+    failed = False
+    try:
+        for problem in check_security(args.port):
+            print("SECURITY:", problem)
+            failed = True
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            for nb in args.notebooks:
+                rel = nb.resolve().relative_to(ROOT).as_posix()
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                page.goto(f"http://127.0.0.1:{args.port}/lab/tree/{rel}?token={token}")
+                start = time.monotonic()
+                run_all(page, args.timeout)
+                errors = page.locator(".jp-OutputArea-output", has_text=re.compile(r"Traceback|Error\b.*most recent")).count()
+                sliders = move_sliders(page)
+                page.screenshot(path=shots / f"{nb.stem}.png", full_page=False)
+                ok = errors == 0 and all(changed for _, changed in sliders)
+                failed |= not ok
+                print(f"{'ok  ' if ok else 'FAIL'} {nb.name}: Run All {time.monotonic() - start:.0f} s, "
+                      f"{errors} traceback(s), {len(sliders)} slider(s)")
+                for label, changed in sliders:
+                    print(f"       slider {label!r}: output {'redrawn' if changed else 'UNCHANGED'}")
+                page.close()
+            browser.close()
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
