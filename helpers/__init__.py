@@ -1,9 +1,17 @@
 """Shared code for the notebooks of PyTorch from the Ground Up.
 
 Each notebook builds a thing by hand first, then imports the reference version from
-here. Modules by topic: ``data``, ``devices``, ``env``, ``plotting``, ``models``,
-``training``, ``checks`` (exercise checkers). Importing this package does nothing
-but define things: no downloads, no printing, no seeding, no style changes.
-"""
+here; every function's docstring names the notebook that teaches it. Modules by topic:
 
-__all__ = ["checks", "data", "devices", "env", "plotting"]
+- ``data``      MNIST from the course's checksummed files (never downloads)
+- ``devices``   which device to compute on, and why
+- ``env``       the environment report of notebook 00
+- ``plotting``  pictures several notebooks draw
+- ``graphs``    the autograd graph behind a tensor, traced and drawn
+- ``models``    the MNIST CNN
+- ``training``  ``train_one_epoch`` / ``evaluate`` / ``fit``
+- ``checks``    automatic feedback for the exercises, one module per notebook
+
+Importing this package does nothing but define things: no downloads, no printing,
+no seeding, no style changes. Import the modules you use: ``from helpers import data``.
+"""
