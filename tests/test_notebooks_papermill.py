@@ -15,9 +15,10 @@ NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
 # Parameters per notebook for this run. Each entry says why; a notebook not listed runs
 # with seed=1 (a different seed than the committed run, so nothing depends on seed 0).
 CI_PARAMETERS: dict[str, dict] = {
-    # Training the real thing runs under nbval already; here one short epoch on a subset
-    # proves that the knobs work, with a threshold such a short run can meet.
-    "08_mnist_cnn.ipynb": {"num_epochs": 1, "train_subset": 6000, "min_test_accuracy": 0.9},
+    # Training the real thing (2 epochs, 60000 images, >= 99%) runs under nbval already; here
+    # one epoch on 6000 images proves the knobs work, with a threshold such a short run meets
+    # (95.1% measured), on another seed.
+    "08_mnist_cnn.ipynb": {"seed": 1, "num_epochs": 1, "train_subset": 6000, "min_test_accuracy": 0.9},
 }
 DEFAULT_PARAMETERS = {"seed": 1}
 
