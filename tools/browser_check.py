@@ -1,7 +1,7 @@
 """Maintainers: run notebooks in a real JupyterLab in headless Chromium and move their widgets.
 
 What nbval and papermill cannot see: that `make lab` serves JupyterLab on 127.0.0.1 with a
-token, that Run All works in the browser, and that every "Try it" slider redraws its output.
+token, that Run All works in the browser, and that every "Try it" widget redraws its output.
 Not part of `make test` (it needs a browser). Setup, once, outside the course's venv:
 
     apt-get install -y chromium
@@ -9,7 +9,7 @@ Not part of `make test` (it needs a browser). Setup, once, outside the course's 
     build/browser-venv/bin/python tools/browser_check.py notebooks/0*.ipynb
 
 Prints one line per notebook and per widget; writes screenshots to build/browser-check/.
-Exits 1 if a notebook shows an error or a slider does not change its output.
+Exits 1 if a notebook shows an error or a widget does not change its output.
 """
 
 from __future__ import annotations
@@ -33,9 +33,23 @@ CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
+def lab_settings(folder: Path) -> Path:
+    """JupyterLab user settings for the check: no autosave (the browser's run must never
+    overwrite a committed notebook) and no news pop-up over the outputs."""
+    for plugin, settings in {
+        "docmanager-extension/plugin": '{"autosave": false}',
+        "apputils-extension/notification": '{"fetchNews": "false", "checkForUpdates": false}',
+    }.items():
+        path = folder / "@jupyterlab" / f"{plugin}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(settings)
+    return folder
+
+
 def start_lab(port: int, token: str, log: Path) -> subprocess.Popen:
     """`make lab`, exactly as a learner starts it; returns once the server answers."""
-    env = dict(os.environ, PORT=str(port), JUPYTER_TOKEN=token, BROWSER="true")
+    env = dict(os.environ, PORT=str(port), JUPYTER_TOKEN=token, BROWSER="true",
+               JUPYTERLAB_SETTINGS_DIR=str(lab_settings(log.parent / "lab-settings")))
     server = subprocess.Popen(["make", "lab"], cwd=ROOT, env=env, stdout=log.open("w"),
                               stderr=subprocess.STDOUT, start_new_session=True)
     for _ in range(180):
@@ -74,22 +88,35 @@ def run_all(page: Page, timeout_s: int) -> None:
         page.wait_for_timeout(1000)
 
 
-def move_sliders(page: Page) -> list[tuple[str, bool]]:
-    """Press ArrowRight twice on each interact slider; report whether its output changed."""
+def move_widgets(page: Page) -> list[tuple[str, bool]]:
+    """Change each interact control once (slider: ArrowRight twice; dropdown: next option;
+    toggle buttons: the next button); report whether the control's output changed."""
     results = []
-    for box in page.locator(".widget-interact").all():
-        handle = box.locator(".noUi-handle").first
-        if not handle.count():
-            continue
-        label = box.locator(".widget-label").first.inner_text() or "slider"
-        output = box.locator(".widget-output").first
-        before = output.inner_html()
-        # JupyterLab renders off-screen cells lazily: scroll there by script, then focus the handle.
+    # One box per cell whose output holds controls and an Output widget (interact, or
+    # interactive_output in a VBox).
+    for box in page.locator(".jp-Cell-outputWrapper").filter(has=page.locator(".widget-output")).all():
+        # JupyterLab renders off-screen cells lazily: scroll there by script first.
         box.evaluate("element => element.scrollIntoView({block: 'center'})")
         page.wait_for_timeout(500)
-        handle.evaluate("element => element.focus()")
-        page.keyboard.press("ArrowRight")
-        page.keyboard.press("ArrowRight")
+        output = box.locator(".widget-output").first
+        before = output.inner_html()
+        handle, select = box.locator(".noUi-handle").first, box.locator("select").first
+        toggles = box.locator(".widget-toggle-buttons button")
+        if handle.count():
+            label = "slider " + box.locator(".widget-label").first.inner_text()
+            handle.evaluate("element => element.focus()")
+            page.keyboard.press("ArrowRight")
+            page.keyboard.press("ArrowRight")
+        elif select.count():
+            label = "dropdown " + box.locator(".widget-label").first.inner_text()
+            options = select.locator("option").all_inner_texts()
+            current = select.evaluate("element => element.selectedIndex")
+            select.select_option(index=(current + 1) % len(options))
+        elif toggles.count() > 1:
+            label = "toggle buttons"
+            toggles.nth(1).click()
+        else:
+            continue
         page.wait_for_timeout(2500)
         results.append((label, output.inner_html() != before))
     return results
@@ -119,14 +146,14 @@ def main() -> int:
                 start = time.monotonic()
                 run_all(page, args.timeout)
                 errors = page.locator(".jp-OutputArea-output", has_text=re.compile(r"Traceback|Error\b.*most recent")).count()
-                sliders = move_sliders(page)
+                moved = move_widgets(page)
                 page.screenshot(path=shots / f"{nb.stem}.png", full_page=False)
-                ok = errors == 0 and all(changed for _, changed in sliders)
+                ok = errors == 0 and all(changed for _, changed in moved)
                 failed |= not ok
                 print(f"{'ok  ' if ok else 'FAIL'} {nb.name}: Run All {time.monotonic() - start:.0f} s, "
-                      f"{errors} traceback(s), {len(sliders)} slider(s)")
-                for label, changed in sliders:
-                    print(f"       slider {label!r}: output {'redrawn' if changed else 'UNCHANGED'}")
+                      f"{errors} traceback(s), {len(moved)} widget(s) moved")
+                for label, changed in moved:
+                    print(f"       {label}: output {'redrawn' if changed else 'UNCHANGED'}")
                 page.close()
             browser.close()
     finally:
