@@ -54,3 +54,15 @@ def test_notebook_runs_with_ci_parameters(path: Path, tmp_path: Path):
 
 def test_every_ci_parameter_entry_names_a_notebook():
     assert set(CI_PARAMETERS) <= {p.name for p in NOTEBOOKS}
+
+
+def test_capstone_accuracy_check_bites(tmp_path: Path):
+    """08's checked cell fails, naming the accuracy, when training falls short of the threshold."""
+    path = NOTEBOOK_DIR / "08_mnist_cnn.ipynb"
+    with pytest.raises(papermill.PapermillExecutionError) as err:
+        papermill.execute_notebook(
+            str(path), str(tmp_path / path.name), kernel_name="python3", cwd=str(path.parent),
+            parameters={"num_epochs": 1, "train_subset": 512, "min_test_accuracy": 0.999},
+            progress_bar=False,
+        )
+    assert err.value.ename == "AssertionError" and "< 99.9%" in err.value.evalue
