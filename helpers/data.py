@@ -12,12 +12,13 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
+from PIL.Image import Image
 from torchvision import datasets, transforms
 
 #: Mean and standard deviation of the 60000 training images (pixels in [0, 1]).
@@ -131,7 +132,7 @@ def prepare_mnist(root: str | Path | None = None) -> Path:
 
 
 def mnist_datasets(
-    root: str | Path | None = None, transform: transforms.Compose | None = None
+    root: str | Path | None = None, transform: Callable[[Image], Any] | None = None
 ) -> tuple[datasets.MNIST, datasets.MNIST]:
     """The verified MNIST (train, test) as torchvision datasets; never downloads.
 

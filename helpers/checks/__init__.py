@@ -9,9 +9,9 @@ fixed inputs and prints one friendly line, never a traceback from in here.
 from __future__ import annotations
 
 import traceback
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
