@@ -17,6 +17,8 @@ from typing import Any
 import torch
 
 PASS, FAIL = "✅", "❌"
+#: What every checker says about an untouched stub.
+NOT_DONE = "not done yet: replace the `raise NotImplementedError` with your code."
 
 
 @dataclass(frozen=True)
@@ -148,7 +150,7 @@ def _judge(
         try:
             got = learner_fn(*_copy(args))
         except NotImplementedError:
-            return Verdict(False, f"{FAIL} {name}: not done yet: replace the `raise NotImplementedError` with your code.")
+            return Verdict(False, f"{FAIL} {name}: {NOT_DONE}")
         except Exception as err:  # a learner's bug, reported in one line
             return Verdict(False, f"{FAIL} {name}: on input {i} ({_describe(args)}) your code raised {describe_error(err)}")
         problem = first_difference(got, want, rtol, atol)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import torch
 
-from helpers.checks import FAIL, PASS, Verdict, check_function, describe_error, first_difference
+from helpers.checks import FAIL, NOT_DONE, PASS, Verdict, check_function, describe_error, first_difference
 
 Elementwise = Callable[[torch.Tensor], torch.Tensor]
 
@@ -127,7 +127,7 @@ def _judge_ex2_2(learner_fn: Callable[..., object]) -> Verdict:
         try:
             learner_fn(params, lr)
         except NotImplementedError:
-            return Verdict(False, f"{FAIL} {name}: not done yet: replace the `raise NotImplementedError` with your code.")
+            return Verdict(False, f"{FAIL} {name}: {NOT_DONE}")
         except Exception as err:  # a learner's bug, reported in one line
             hint = ""
             if "leaf Variable" in str(err):

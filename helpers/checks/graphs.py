@@ -14,9 +14,7 @@ from typing import Any
 
 import torch
 
-from helpers.checks import FAIL, PASS, Verdict, check_function, describe_error, first_difference
-
-_NOT_DONE = "not done yet: replace the `raise NotImplementedError` with your code."
+from helpers.checks import FAIL, NOT_DONE, PASS, Verdict, check_function, describe_error, first_difference
 
 
 def _say(ok: bool, name: str, text: str) -> Verdict:
@@ -85,7 +83,7 @@ def check_ex3_1(learner_fn: Callable[[torch.Tensor], Any]) -> Verdict:
         try:
             got = learner_fn(build())
         except NotImplementedError:
-            return _say(False, name, _NOT_DONE)
+            return _say(False, name, NOT_DONE)
         except Exception as err:  # a learner's bug, reported in one line
             return _say(False, name, f"on `{text}` {_raised(err)}")
         if got is None:
@@ -146,7 +144,7 @@ def check_ex3_3(learner_fn: Callable[[torch.Tensor, torch.Tensor], Any]) -> Verd
             warnings.simplefilter("ignore", UserWarning)
             got = learner_fn(X.clone(), w.detach().clone().requires_grad_())
     except NotImplementedError:
-        return _say(False, name, _NOT_DONE)
+        return _say(False, name, NOT_DONE)
     except Exception as err:
         return _say(False, name, _raised(err))
     if got is None:
@@ -188,7 +186,7 @@ def check_ex3_4(learner_fn: Callable[[torch.Tensor, torch.Tensor, torch.Tensor],
         with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
             got = learner_fn(X.clone(), w.detach().clone().requires_grad_(), b.detach().clone().requires_grad_())
     except NotImplementedError:
-        return _say(False, name, _NOT_DONE)
+        return _say(False, name, NOT_DONE)
     except Exception as err:
         return _say(False, name, _raised(err))
     problem = first_difference(got, want)

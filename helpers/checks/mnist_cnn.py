@@ -9,7 +9,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from helpers.checks import FAIL, PASS, Verdict, check_function, describe_error
+from helpers.checks import FAIL, NOT_DONE, PASS, Verdict, check_function, describe_error
 
 
 def solution_ex8_1(size: int, kernel_size: int, stride: int = 1, padding: int = 0) -> int:
@@ -80,7 +80,7 @@ def _judge_ex8_2(train_step: Callable[..., Any]) -> Verdict:
     try:
         got_losses, got = _two_steps(train_step)
     except NotImplementedError:
-        return Verdict(False, f"{FAIL} {name}: not done yet: replace the `raise NotImplementedError` with your code.")
+        return Verdict(False, f"{FAIL} {name}: {NOT_DONE}")
     except Exception as err:  # a learner's bug, reported in one line
         hint = "; backward() is a method of the loss tensor: loss.backward()" if "backward" in str(err) else ""
         return Verdict(False, f"{FAIL} {name}: your code raised {describe_error(err)}{hint}")
