@@ -10,7 +10,7 @@ from helpers.env import pinned_versions
 
 PROJECT = Path(__file__).resolve().parent.parent
 # conda-forge's names for the few packages it names differently from PyPI.
-CONDA_NAME = {"torch": "pytorch"}
+CONDA_NAME = {"torch": "pytorch", "jupyterlab-rise": "jupyterlab_rise"}
 
 
 def _conda_pins() -> dict[str, str]:

@@ -1,13 +1,18 @@
-"""Automatic feedback for the exercises.
+"""Automatic feedback for the exercises, and help for a learner who is stuck.
 
 Each notebook's checkers live in a module of their own beside this one
-(``helpers.checks.tensors`` for 01, ...), next to their reference solutions, and
-call :func:`check_function`: it runs the learner's function and the reference on
+(``helpers.checks.tensors`` for 01, ...), next to their reference solutions
+(``solution_exN_M``) and their hints (``HINTS = {"N.M": ("first hint", "more", ...)}``),
+and call :func:`check_function`: it runs the learner's function and the reference on
 fixed inputs and prints one friendly line, never a traceback from in here.
+:func:`hint` and :func:`show_solution` print a module's hints and reference solutions.
 """
 
 from __future__ import annotations
 
+import importlib
+import inspect
+import re
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -19,6 +24,20 @@ import torch
 PASS, FAIL = "✅", "❌"
 #: What every checker says about an untouched stub.
 NOT_DONE = "not done yet: replace the `raise NotImplementedError` with your code."
+
+#: The checker module of each notebook, by the first part of its exercise numbers ("1" of "1.2").
+EXERCISE_MODULES = {
+    "0": "setup",
+    "1": "tensors",
+    "2": "autograd",
+    "3": "graphs",
+    "4": "modules",
+    "5": "optimizers",
+    "6": "datasets",
+    "7": "devices",
+    "8": "mnist_cnn",
+    "9": "distributed",
+}
 
 
 @dataclass(frozen=True)
@@ -37,6 +56,75 @@ class Verdict:
 
     def _ipython_display_(self) -> None:
         pass
+
+
+def _checker_module(exercise: str) -> Any | None:
+    """The module holding exercise ``"N.M"``'s solution and hints, or None if there is no such exercise."""
+    chapter, _, number = str(exercise).partition(".")
+    module_name = EXERCISE_MODULES.get(chapter)
+    if not number or module_name is None:
+        return None
+    try:
+        module = importlib.import_module(f"{__name__}.{module_name}")
+    except ModuleNotFoundError:
+        return None
+    return module if hasattr(module, f"solution_ex{chapter}_{number}") else None
+
+
+def _unknown_exercise(exercise: str) -> str:
+    return f"{FAIL} There is no exercise {exercise!r}: write its number as a string, e.g. hint(\"1.2\")."
+
+
+def hint(exercise: str, number: int = 1) -> None:
+    """Print hint ``number`` (1, 2, ...) of an exercise such as ``"1.2"``; each says more than the last.
+
+    The last hint points to :func:`show_solution`. Introduced in: 00_setup_check.ipynb
+    """
+    module = _checker_module(exercise)
+    hints = getattr(module, "HINTS", {}).get(str(exercise), ()) if module else ()
+    if not hints:
+        print(_unknown_exercise(exercise))
+        return
+    number = min(max(int(number), 1), len(hints))
+    print(f"💡 Exercise {exercise}, hint {number} of {len(hints)}: {hints[number - 1]}")
+    if number < len(hints):
+        print(f"   Still stuck? hint(\"{exercise}\", {number + 1})")
+    else:
+        print(f"   Still stuck? show_solution(\"{exercise}\") shows a reference solution.")
+
+
+def show_solution(exercise: str) -> None:
+    """Print the reference solution of an exercise such as ``"1.2"``. Introduced in: 00_setup_check.ipynb
+
+    It is the very function the checker compares your answer with.
+    """
+    module = _checker_module(exercise)
+    if module is None:
+        print(_unknown_exercise(exercise))
+        return
+    chapter, _, number = str(exercise).partition(".")
+    print(f"# A reference solution of Exercise {exercise}; yours may differ and still be right.")
+    print(inspect.getsource(getattr(module, f"solution_ex{chapter}_{number}")).rstrip())
+
+
+_TITLE = re.compile(r"Exercise (\d+)\.(\d+) \((\w+)\)")
+
+
+def not_a_function(name: str, value: Any) -> Verdict | None:
+    """A failing Verdict when a checker got something other than a function, else None.
+
+    ``name`` is the exercise's title, ``"Exercise 1.2 (pairwise_distances)"``: the message shows the
+    call to write, ``check_ex1_2(pairwise_distances)``. Introduced in: 01_tensors.ipynb
+    """
+    if callable(value):
+        return None
+    title = _TITLE.fullmatch(name)
+    example = f"check_ex{title[1]}_{title[2]}({title[3]})" if title else "check_exN_M(your_function)"
+    got = "None" if value is None else f"a {type(value).__name__}"
+    return Verdict(False, (
+        f"{FAIL} {name}: the checker got {got}, not a function. Pass the function itself, without "
+        f"calling it, e.g. `{example}`."
+    ))
 
 
 def _copy(value: Any) -> Any:
@@ -132,7 +220,8 @@ def check_function(
     and returns the Verdict (truthy when all cases pass); a learner's exception
     becomes part of the message, never a traceback. Introduced in: 01_tensors.ipynb
     """
-    verdict = _judge(name, learner_fn, reference_fn, cases, rtol, atol)
+    refused = not_a_function(name, learner_fn)  # a Verdict is falsy when wrong: test for None
+    verdict = refused if refused is not None else _judge(name, learner_fn, reference_fn, cases, rtol, atol)
     print(verdict.message)
     return verdict
 
