@@ -10,6 +10,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 KERNEL := pytorch-ground-up
 PORT   ?= 8888
+# Extra options for `jupyter lab`, e.g. LAB_FLAGS=--no-browser on a remote machine.
+LAB_FLAGS ?=
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: setup lab test notebooks clean
@@ -27,11 +29,10 @@ $(STAMP): requirements.txt pyproject.toml
 lab: setup
 	@# A named kernel, so Jupyter front ends outside this venv (VS Code, a system JupyterLab) can use it too.
 	@$(BIN)/python -m ipykernel install --user --name $(KERNEL) --display-name "Python 3 (PyTorch from the Ground Up)" >/dev/null
-	@# Localhost only, and always a token: a fresh random one unless JUPYTER_TOKEN is set.
+	@# Localhost only, always with a token: Jupyter makes a fresh one (or takes JUPYTER_TOKEN from the
+	@# environment) and prints the whole URL with it, so a browser that did not open by itself gets in.
 	$(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks/00_setup_check.ipynb \
-		--ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
-		--IdentityProvider.token="$${JUPYTER_TOKEN:-$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(24))')}" \
-		$(ROOT_FLAG)
+		--ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) $(ROOT_FLAG) $(LAB_FLAGS)
 
 test: setup
 	$(BIN)/python -m pytest
