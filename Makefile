@@ -14,7 +14,7 @@ PORT   ?= 8888
 LAB_FLAGS ?=
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: setup lab test notebooks clean
+.PHONY: setup lab test notebooks slides site slide-metadata clean
 
 setup: $(STAMP)
 
@@ -40,6 +40,19 @@ test: setup
 # Maintainers: re-execute every numbered notebook top to bottom on a clean kernel (writes outputs).
 notebooks: setup
 	$(BIN)/python tools/execute_notebooks.py
+
+# Instructors and readers: offline slide decks and the course website, from the committed outputs
+# (nothing re-executed). The first run fetches pinned reveal.js, MathJax, require.js and the widget
+# renderer with npm (tools/web_assets.py); after that, building and viewing need no network.
+slides: setup
+	$(BIN)/python tools/build_slides.py
+
+site: setup
+	$(BIN)/python tools/build_site.py
+
+# Maintainers: give new cells their slide roles (keeps roles set by hand; outputs untouched).
+slide-metadata: setup
+	$(BIN)/python tools/slide_metadata.py
 
 clean:
 	rm -rf $(VENV) build checkpoints data/MNIST/raw/*-ubyte
