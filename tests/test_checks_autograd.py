@@ -5,8 +5,12 @@ from __future__ import annotations
 import pytest
 import torch
 
-from helpers.checks import Verdict
+from helpers.checks import Verdict, check_function
 from helpers.checks.autograd import (
+    _FUNCTIONS,
+    _cases_ex2_1,
+    _neuron_grad_by_autograd,
+    _points,
     check_ex2_1,
     check_ex2_2,
     check_ex2_3,
@@ -230,3 +234,135 @@ def test_ex2_4_returning_the_first_derivative_is_wrong_values(capsys):
     verdict, out = _verdict(capsys, check_ex2_4, solution_ex2_3)
     assert not verdict
     assert "the values are wrong" in out
+
+
+# ------------------------------------------------------------ near misses
+# Just outside the tolerance, float32 where float64 is required, one element off. The tolerance
+# ones also pass under a loosened tolerance, so they prove the tolerance is what catches them:
+# 2.1's rtol drifting from 1e-7 to 0.2 would fail these tests.
+
+
+def _in_float32(X, y, w):
+    """The right formula, computed in float32 and handed back as float64: off by float32 rounding."""
+    return solution_ex2_1(X.float(), y.float(), w.float()).double()
+
+
+def _forward_difference(f, x):
+    """f'(x) estimated as (f(x + h) - f(x)) / h: off by about h * f''(x) / 2."""
+    h = 1e-6
+    return (f(x + h) - f(x)) / h
+
+
+def _difference_of_derivatives(f, x):
+    """The second derivative estimated from two autograd derivatives: off by about h / 2 times the third."""
+    h = 1e-4
+    return (solution_ex2_3(f, x + h) - solution_ex2_3(f, x)) / h
+
+
+@pytest.mark.parametrize(
+    "checker, reference, cases, answer, expected",
+    [
+        (check_ex2_1, _neuron_grad_by_autograd, _cases_ex2_1(), _in_float32,
+         "on input 1 (tensor of shape (5, 3), tensor of shape (5,), tensor of shape (3,)) the values are wrong "
+         "(greatest absolute difference 2.69e-08"),
+        (check_ex2_1, _neuron_grad_by_autograd, _cases_ex2_1(), lambda X, y, w: solution_ex2_1(X, y, w) * (1 + 1e-5),
+         "on input 1 (tensor of shape (5, 3), tensor of shape (5,), tensor of shape (3,)) the values are wrong"),
+        (check_ex2_3, solution_ex2_3, [(f, _points(9)) for f in _FUNCTIONS], _forward_difference,
+         "on input 1 (f(x) = sin(x), tensor of shape (9,)) the values are wrong (greatest absolute difference 4.988e-07"),
+        (check_ex2_4, solution_ex2_4, [(f, _points(9)) for f in _FUNCTIONS], _difference_of_derivatives,
+         "on input 1 (f(x) = sin(x), tensor of shape (9,)) the values are wrong (greatest absolute difference 5e-05"),
+    ],
+    ids=["2.1 float32 rounding", "2.1 one part in 1e5", "2.3 forward difference", "2.4 difference of derivatives"],
+)
+def test_near_miss_just_outside_the_tolerance_is_rejected(capsys, checker, reference, cases, answer, expected):
+    verdict, out = _verdict(capsys, checker, answer)
+    assert not verdict
+    assert expected in out, out
+    assert check_function("loose", answer, reference, cases, rtol=0.2, atol=1e-3)  # a near miss indeed
+
+
+@pytest.mark.parametrize(
+    "checker, answer",
+    [
+        (check_ex2_1, lambda X, y, w: solution_ex2_1(X.float(), y.float(), w.float())),
+        (check_ex2_3, lambda f, x: solution_ex2_3(f, x.float())),
+        (check_ex2_4, lambda f, x: solution_ex2_4(f, x.float())),
+    ],
+)
+def test_near_miss_float32_where_float64_is_required(capsys, checker, answer):
+    verdict, out = _verdict(capsys, checker, answer)
+    assert not verdict
+    assert "on input 1" in out and "the dtype is torch.float32, expected torch.float64" in out, out
+
+
+@pytest.mark.parametrize(
+    "checker, answer, expected",
+    [
+        (check_ex2_1, lambda X, y, w: solution_ex2_1(X, y, w)[:-1], "on input 1 (tensor of shape (5, 3), tensor of shape (5,), "
+         "tensor of shape (3,)) the shape is (2,), expected (3,)"),
+        (check_ex2_3, lambda f, x: solution_ex2_3(f, x)[1:], "the shape is (8,), expected (9,)"),
+        # the mean over N - 1 samples instead of N: every value a little too large
+        (check_ex2_1, lambda X, y, w: solution_ex2_1(X, y, w) * X.shape[0] / (X.shape[0] - 1), "the values are wrong"),
+    ],
+    ids=["2.1 one entry short", "2.3 one point short", "2.1 divides by N - 1"],
+)
+def test_near_miss_one_element_off(capsys, checker, answer, expected):
+    verdict, out = _verdict(capsys, checker, answer)
+    assert not verdict
+    assert expected in out, out
+
+
+def test_ex2_2_skipping_the_last_parameter_is_caught(capsys):
+    def all_but_last(params, lr):
+        with torch.no_grad():
+            for p in params[:-1]:  # off by one: the bias is never updated
+                p -= lr * p.grad
+                p.grad = None
+
+    verdict, out = _verdict(capsys, check_ex2_2, all_but_last)
+    assert not verdict
+    assert "with lr=0.1 parameter 1 did not change" in out
+
+
+def test_ex2_2_a_step_a_little_too_short_is_caught(capsys):
+    def slightly_short(params, lr):
+        with torch.no_grad():
+            for p in params:
+                p -= 0.999 * lr * p.grad
+                p.grad = None
+
+    verdict, out = _verdict(capsys, check_ex2_2, slightly_short)
+    assert not verdict
+    assert "with lr=0.1 parameter 0 after the step: the values are wrong" in out
+
+
+def test_ex2_2_a_float32_step_is_caught(capsys):
+    def in_float32(params, lr):
+        with torch.no_grad():
+            for p in params:
+                p.copy_((p.float() - lr * p.grad.float()).double())  # float32 rounding in a float64 parameter
+                p.grad = None
+
+    verdict, out = _verdict(capsys, check_ex2_2, in_float32)
+    assert not verdict
+    assert "parameter 0 after the step: the values are wrong" in out
+
+
+@pytest.mark.parametrize("checker", [check_ex2_1, check_ex2_2, check_ex2_3, check_ex2_4])
+@pytest.mark.parametrize("value", [None, torch.ones(2)], ids=["None", "a Tensor"])
+def test_not_a_function_asks_for_the_function_itself(capsys, checker, value):
+    name = {check_ex2_1: "neuron_grad", check_ex2_2: "sgd_step", check_ex2_3: "derivative",
+            check_ex2_4: "second_derivative"}[checker]
+    verdict, out = _verdict(capsys, checker, value)
+    assert not verdict
+    assert "Pass the function itself" in out and f"`{checker.__name__}({name})`" in out
+
+
+def test_ex2_2_torch_optim_sgd_itself_passes(capsys):
+    def with_torch_sgd(params, lr):
+        optimizer = torch.optim.SGD(params, lr=lr)
+        optimizer.step()
+        optimizer.zero_grad()
+
+    verdict, _ = _verdict(capsys, check_ex2_2, with_torch_sgd)
+    assert verdict

@@ -22,7 +22,7 @@ def test_ex3_1_solution_counts_a_known_graph():
 
 def test_ex3_1_solution_passes(capsys):
     assert checks.check_ex3_1(checks.solution_ex3_1)
-    assert capsys.readouterr().out == "✅ Exercise 3.1: correct on all 4 graphs.\n"
+    assert capsys.readouterr().out == "✅ Exercise 3.1 (op_counts): correct on all 4 graphs.\n"
 
 
 def test_ex3_1_counting_shared_nodes_twice_fails(capsys):
@@ -36,7 +36,7 @@ def test_ex3_1_counting_shared_nodes_twice_fails(capsys):
 
     assert not checks.check_ex3_1(no_visited_set)
     out = capsys.readouterr().out
-    assert out.startswith("❌ Exercise 3.1: on `x * x` you counted 2 x AccumulateGrad, the graph has 1")
+    assert out.startswith("❌ Exercise 3.1 (op_counts): on `x * x` you counted 2 x AccumulateGrad, the graph has 1")
     assert "count each node once" in out
 
 
@@ -62,8 +62,8 @@ def test_ex3_1_counting_none_inputs_fails(capsys):
 @pytest.mark.parametrize(
     ("learner", "expected"),
     [
-        (not_done, "❌ Exercise 3.1: not done yet"),
-        (lambda output: None, "❌ Exercise 3.1: on `tanh(w * x + b).sum()` it returned None"),
+        (not_done, "❌ Exercise 3.1 (op_counts): not done yet"),
+        (lambda output: None, "❌ Exercise 3.1 (op_counts): on `tanh(w * x + b).sum()` it returned None"),
         (lambda output: ["SumBackward0"], "it returned a list, expected a dict"),
         (lambda output: output.grad_fn.no_such_thing, "your code raised AttributeError"),
         (lambda output: {"SumBackward0": 1}, "you counted 0 x AccumulateGrad, the graph has 3\n"),
@@ -89,7 +89,7 @@ def test_ex3_2_solution_matches_hand_derived_gradients():
 
 def test_ex3_2_solution_passes(capsys):
     assert checks.check_ex3_2(checks.solution_ex3_2)
-    assert capsys.readouterr().out == "✅ Exercise 3.2: correct on all 2 test inputs.\n"
+    assert capsys.readouterr().out == "✅ Exercise 3.2 (two_gradients): correct on all 2 test inputs.\n"
 
 
 def _shared_forward(x):
@@ -120,7 +120,7 @@ def test_ex3_2_accumulated_gradients_fail(capsys):
         return grad_a, x.grad
 
     assert not checks.check_ex3_2(forgets_to_reset_grad)
-    assert "❌ Exercise 3.2: on input 1 (tensor of shape (5,)) item 1: the values are wrong" in capsys.readouterr().out
+    assert "❌ Exercise 3.2 (two_gradients): on input 1 (tensor of shape (5,)) item 1: the values are wrong" in capsys.readouterr().out
 
 
 def test_ex3_2_aliased_grad_fails(capsys):
@@ -146,7 +146,7 @@ def test_ex3_3_solution_matches_formula():
 
 def test_ex3_3_solution_passes(capsys):
     assert checks.check_ex3_3(checks.solution_ex3_3)
-    assert capsys.readouterr().out == "✅ Exercise 3.3: correct on all 2 test inputs.\n"
+    assert capsys.readouterr().out == "✅ Exercise 3.3 (hidden_gradient): correct on all 2 test inputs.\n"
 
 
 def test_ex3_3_without_retain_grad_explains_none(capsys):
@@ -157,7 +157,7 @@ def test_ex3_3_without_retain_grad_explains_none(capsys):
 
     assert not checks.check_ex3_3(forgets_retain_grad)
     out = capsys.readouterr().out
-    assert out.startswith("❌ Exercise 3.3: it returned None")
+    assert out.startswith("❌ Exercise 3.3 (hidden_gradient): it returned None")
     assert "h.retain_grad()" in out
 
 
@@ -172,13 +172,13 @@ def test_ex3_3_gradient_of_the_leaf_instead_fails(capsys):
 
 def test_ex3_3_not_done(capsys):
     assert not checks.check_ex3_3(not_done)
-    assert capsys.readouterr().out.startswith("❌ Exercise 3.3: not done yet")
+    assert capsys.readouterr().out.startswith("❌ Exercise 3.3 (hidden_gradient): not done yet")
 
 
 # ---------------------------------------------------------------- Exercise 3.4
 def test_ex3_4_solution_passes(capsys):
     assert checks.check_ex3_4(checks.solution_ex3_4)
-    assert capsys.readouterr().out == "✅ Exercise 3.4: right values, and no graph was recorded.\n"
+    assert capsys.readouterr().out == "✅ Exercise 3.4 (predict): right values, and no graph was recorded.\n"
 
 
 def test_ex3_4_inference_mode_also_passes(capsys):
@@ -207,14 +207,99 @@ def test_ex3_4_detach_at_the_end_fails(capsys):
 @pytest.mark.parametrize(
     ("learner", "expected"),
     [
-        (not_done, "❌ Exercise 3.4: not done yet"),
-        (lambda X, w, b: None, "❌ Exercise 3.4: it returned None"),
-        (lambda X, w, b: (X @ w + b).detach(), "❌ Exercise 3.4: the values are wrong"),  # forgot the sigmoid
-        (lambda X, w, b: torch.sigmoid(X @ w[:1] + b), "❌ Exercise 3.4: your code raised RuntimeError"),  # (3, 2) @ (1,)
+        (not_done, "❌ Exercise 3.4 (predict): not done yet"),
+        (lambda X, w, b: None, "❌ Exercise 3.4 (predict): it returned None"),
+        (lambda X, w, b: (X @ w + b).detach(), "❌ Exercise 3.4 (predict): the values are wrong"),  # forgot the sigmoid
+        (lambda X, w, b: torch.sigmoid(X @ w[:1] + b), "❌ Exercise 3.4 (predict): your code raised RuntimeError"),  # (3, 2) @ (1,)
     ],
 )
 def test_ex3_4_wrong_answers_fail_with_a_reason(capsys, learner, expected):
     assert not checks.check_ex3_4(learner)
     out = capsys.readouterr().out
     assert out.startswith(expected)
+    assert out.count("\n") == 1
+
+
+# ---------------------------------------------------------------- near misses and non-functions
+def test_ex3_1_starting_below_the_output_node_is_one_node_short(capsys):
+    def skips_the_output_node(output):  # off by one: starts from the children of output.grad_fn
+        counts, seen = Counter(), set()
+        stack = [child for child, _ in output.grad_fn.next_functions if child is not None]
+        while stack:
+            node = stack.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            counts[type(node).__name__] += 1
+            stack.extend(child for child, _ in node.next_functions if child is not None)
+        return dict(counts)
+
+    assert not checks.check_ex3_1(skips_the_output_node)
+    assert "on `tanh(w * x + b).sum()` you counted 0 x SumBackward0, the graph has 1" in capsys.readouterr().out
+
+
+def test_ex3_1_leaving_out_accumulate_grad_is_caught(capsys):
+    def ops_only(output):
+        return {k: v for k, v in checks.solution_ex3_1(output).items() if k != "AccumulateGrad"}
+
+    assert not checks.check_ex3_1(ops_only)
+    assert "you counted 0 x AccumulateGrad, the graph has 3" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("learner", "expected"),
+    [
+        # float32 where the float64 input asks for float64
+        (lambda x: tuple(g.float() for g in checks.solution_ex3_2(x)),
+         "on input 1 (tensor of shape (5,)) item 0: the dtype is torch.float32, expected torch.float64"),
+        # one part in 1e5 off: just outside the float64 tolerance
+        (lambda x: tuple(g * (1 + 1e-5) for g in checks.solution_ex3_2(x)), "on input 1 (tensor of shape (5,)) item 0: the values are wrong"),
+        # one element short
+        (lambda x: tuple(g[:-1] for g in checks.solution_ex3_2(x)), "item 0: the shape is (4,), expected (5,)"),
+    ],
+    ids=["float32", "1e-5 off", "one element short"],
+)
+def test_ex3_2_near_misses_fail(capsys, learner, expected):
+    assert not checks.check_ex3_2(learner)
+    assert expected in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("learner", "expected"),
+    [
+        (lambda X, w: checks.solution_ex3_3(X, w).double(), "the dtype is torch.float64, expected torch.float32"),
+        (lambda X, w: checks.solution_ex3_3(X, w) * (1 + 1e-4), "on input 1 (tensor of shape (4, 2), tensor of shape (2,)) the values are wrong"),
+        (lambda X, w: checks.solution_ex3_3(X, w)[:-1], "the shape is (3,), expected (4,)"),
+    ],
+    ids=["float64", "1e-4 off", "one element short"],
+)
+def test_ex3_3_near_misses_fail(capsys, learner, expected):
+    assert not checks.check_ex3_3(learner)
+    assert expected in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("learner", "expected"),
+    [
+        (lambda X, w, b: checks.solution_ex3_4(X, w, b).double(), "the dtype is torch.float64, expected torch.float32"),
+        # a float16 detour: rounding of about 1e-4, outside float32's tolerance
+        (lambda X, w, b: checks.solution_ex3_4(X, w, b).half().float(), "the values are wrong"),
+        (lambda X, w, b: checks.solution_ex3_4(X[:-1], w, b), "the shape is (2,), expected (3,)"),
+    ],
+    ids=["float64", "float16 rounding", "one row short"],
+)
+def test_ex3_4_near_misses_fail(capsys, learner, expected):
+    assert not checks.check_ex3_4(learner)
+    assert expected in capsys.readouterr().out
+
+
+NAMES = {"check_ex3_1": "op_counts", "check_ex3_2": "two_gradients", "check_ex3_3": "hidden_gradient", "check_ex3_4": "predict"}
+
+
+@pytest.mark.parametrize("checker", sorted(NAMES))
+@pytest.mark.parametrize("value", [None, torch.ones(2)], ids=["None", "a Tensor"])
+def test_not_a_function_asks_for_the_function_itself(capsys, checker, value):
+    assert not getattr(checks, checker)(value)
+    out = capsys.readouterr().out
+    assert "Pass the function itself" in out and f"`{checker}({NAMES[checker]})`" in out
     assert out.count("\n") == 1

@@ -178,3 +178,84 @@ def test_ex1_3_dividing_by_the_sum_is_a_value_error(capsys):
     ok, out = run(check_ex1_3, lambda x: x / x.sum(dim=1, keepdim=True), capsys)
     assert not ok
     assert "values are wrong" in out
+
+
+# --- near misses: just outside the tolerance, the wrong dtype, one element off ----------------
+# Each is rejected by the checker as it is, and (for the tolerance ones) accepted when the
+# tolerance is loosened, which proves the tolerance is what catches it: a checker whose
+# tolerance drifted from 1e-4 to 0.3 would fail these tests.
+
+
+def _scaled(solution, factor):
+    return lambda *args: solution(*args) * factor
+
+
+NEAR_MISSES = {
+    # (checker, reference, cases, rtol, atol, answer, expected message)
+    "1.1 one part in a million short of 1": (
+        check_ex1_1, solution_ex1_1, _EX1_1_CASES, 0, 0, _scaled(solution_ex1_1, 1 - 1e-6),
+        "on input 1 (tensor of shape (4,), 3) the values are wrong"),
+    "1.2 distances 0.1% too long": (
+        check_ex1_2, solution_ex1_2, _EX1_2_CASES, 1e-4, 1e-4, _scaled(solution_ex1_2, 1.001),
+        "on input 1 (tensor of shape (3, 2), tensor of shape (2, 2)) the values are wrong (greatest absolute "
+        "difference 0.01 at index (0, 1): got 10.01, expected 10)"),
+    "1.2 an epsilon inside the square root": (
+        check_ex1_2, solution_ex1_2, _EX1_2_CASES, 1e-4, 1e-4,
+        lambda A, B: ((A[:, None] - B[None]) ** 2).sum(-1).add(1e-3).sqrt(),
+        "on input 2 (tensor of shape (5, 3), tensor of shape (4, 3)) the values are wrong"),
+    "1.3 an epsilon added to the lengths": (
+        check_ex1_3, solution_ex1_3, _EX1_3_CASES, 1e-5, 1e-6, lambda x: x / (x.norm(dim=1, keepdim=True) + 1e-4),
+        "on input 1 (tensor of shape (3, 2)) the values are wrong (greatest absolute difference 0.0001"),
+}
+
+
+@pytest.mark.parametrize("case", NEAR_MISSES)
+def test_near_miss_just_outside_the_tolerance_is_rejected(case, capsys):
+    checker, reference, cases, rtol, atol, answer, expected = NEAR_MISSES[case]
+    ok, out = run(checker, answer, capsys)
+    assert not ok
+    assert expected in out, out
+    # The same answer passes with a looser tolerance: it is a near miss, caught by the tolerance only.
+    assert check_function("loose", answer, reference, cases, rtol=max(rtol, 1e-6) * 1000, atol=max(atol, 1e-6) * 1000)
+
+
+@pytest.mark.parametrize(
+    "checker, answer, expected",
+    [
+        (check_ex1_1, lambda y, c: solution_ex1_1(y, c).double(), "the dtype is torch.float64, expected torch.float32"),
+        (check_ex1_1, lambda y, c: solution_ex1_1(y, c).long(), "the dtype is torch.int64, expected torch.float32"),
+        (check_ex1_2, lambda A, B: solution_ex1_2(A.double(), B.double()), "the dtype is torch.float64, expected torch.float32"),
+        (check_ex1_3, lambda x: solution_ex1_3(x.double()), "the dtype is torch.float64, expected torch.float32"),
+    ],
+)
+def test_near_miss_right_values_in_the_wrong_dtype(checker, answer, expected, capsys):
+    ok, out = run(checker, answer, capsys)
+    assert not ok
+    assert "on input 1" in out and expected in out, out
+
+
+@pytest.mark.parametrize(
+    "checker, answer, expected",
+    [
+        # one class too few: labels 0 .. num_classes - 2 only
+        (check_ex1_1, lambda y, c: solution_ex1_1(y, c)[:, :-1], "on input 1 (tensor of shape (4,), 3) the shape is (4, 2), expected (4, 3)"),
+        # the last point of B left out (a range(len(B) - 1) bug)
+        (check_ex1_2, lambda A, B: solution_ex1_2(A, B[:-1]), "on input 1 (tensor of shape (3, 2), tensor of shape (2, 2)) the shape is (3, 1), expected (3, 2)"),
+        # one row off: the last row left as it was (on input 1 it has length 1 already, so input 2 shows it)
+        (check_ex1_3, lambda x: torch.cat([solution_ex1_3(x)[:-1], x[-1:]]),
+         "on input 2 (tensor of shape (4, 4)) the values are wrong (greatest absolute difference 0.3041 at index (3, 3)"),
+    ],
+)
+def test_near_miss_one_element_off(checker, answer, expected, capsys):
+    ok, out = run(checker, answer, capsys)
+    assert not ok
+    assert expected in out, out
+
+
+@pytest.mark.parametrize("checker", [check_ex1_1, check_ex1_2, check_ex1_3])
+@pytest.mark.parametrize("value", [None, torch.ones(2)], ids=["None", "a Tensor"])
+def test_not_a_function_asks_for_the_function_itself(checker, value, capsys):
+    ok, out = run(checker, value, capsys)
+    name = {check_ex1_1: "one_hot", check_ex1_2: "pairwise_distances", check_ex1_3: "normalize_rows"}[checker]
+    assert not ok
+    assert "Pass the function itself" in out and f"`{checker.__name__}({name})`" in out

@@ -1,5 +1,6 @@
 """helpers.data: checksums, clear errors on damaged files, no download, the fast path."""
 
+import hashlib
 import shutil
 from pathlib import Path
 
@@ -29,9 +30,17 @@ def test_sha256sums_file_matches_the_code():
     assert listed == {name: sha for name, (sha, _) in MNIST_FILES.items()}
 
 
-def test_shipped_files_verify():
+def test_shipped_files_verify_and_report_their_real_hashes():
+    # The hashes, not just the names: recomputed here with hashlib, independently of helpers.data,
+    # and compared with both the code's table and data/MNIST/SHA256SUMS.
+    raw = PROJECT / "data" / "MNIST" / "raw"
+    recomputed = {name: hashlib.sha256((raw / name).read_bytes()).hexdigest() for name in MNIST_FILES}
     sums = data.verify_mnist_files()
-    assert sorted(sums) == sorted(MNIST_FILES)
+    assert sums == recomputed
+    assert sums == {name: sha for name, (sha, _) in MNIST_FILES.items()}
+    lines = (PROJECT / "data" / "MNIST" / "SHA256SUMS").read_text().splitlines()
+    listed = {name.removeprefix("raw/"): sha for sha, name in (line.split() for line in lines if line.strip())}
+    assert listed == recomputed
 
 
 def test_missing_file_names_it_and_the_fix(mnist_copy: Path):

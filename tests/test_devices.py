@@ -62,7 +62,15 @@ def test_cuda_index_out_of_range(no_accelerators, monkeypatch):
         choose_device("cuda:1")
 
 
-def test_pytorch_default_device_is_the_cpu():
-    # What notebook 00 shows: PyTorch never moves anything to a GPU by itself.
-    assert torch.get_default_device() == torch.device("cpu")
-    assert torch.zeros(1).device.type == "cpu"
+def test_choosing_a_device_leaves_pytorchs_default_alone(no_accelerators, monkeypatch):
+    # What notebook 00 shows: the course picks a device and moves things there itself; it never
+    # makes a GPU PyTorch's default (torch.set_default_device would hide every .to(device) lesson).
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda i: "Test GPU")
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    calls = []
+    monkeypatch.setattr(torch, "set_default_device", lambda *a, **k: calls.append(a))
+    for requested in (None, "auto", "cuda", "cuda:0", "cpu"):
+        choose_device(requested)
+        pick_device(requested)
+    assert calls == [] and torch.get_default_device() == torch.device("cpu")

@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import pytest
 import torch
 
-from helpers.graphs import AutogradGraph, GraphNode, _layers, draw_graph, trace_graph
+from helpers.graphs import KIND_COLORS, AutogradGraph, GraphNode, _layers, draw_graph, trace_graph
 
 
 @pytest.fixture(autouse=True)
@@ -122,3 +122,35 @@ def test_draw_graph_into_given_axes_side_by_side():
     assert draw_graph(x.exp().sum(), ax=axes[1]) is fig
     assert len(fig.axes) == 2
     assert {t.get_text() for t in axes[1].texts} >= {"ExpBackward0", "SumBackward0"}
+
+
+def test_draw_graph_puts_each_name_at_its_rank_in_its_colour_with_arrows_the_forward_way():
+    # The picture as data: which box says what, at which height, in which colour, and which box
+    # each arrow leaves and reaches. A picture of another graph, upside down or with arrows
+    # reversed fails here.
+    t = linear()
+    fig = draw_graph(t["loss"], t)
+    ax = fig.axes[0]
+    boxes = [text for text in ax.texts if text.get_text()]
+    height = {box.get_text(): box.get_position()[1] for box in boxes}
+    assert height == {  # rank = longest path to the output: output at the bottom, leaves on top
+        "loss\n()": 0, "SumBackward0": 1, "TanhBackward0": 2, "AddBackward0\n= z": 3,
+        "b\n()": 4, "MulBackward0": 4, "x\n(3,)": 5, "w\n(3,)": 5,
+    }
+    colour = {box.get_text(): matplotlib.colors.to_hex(box.get_bbox_patch().get_facecolor()) for box in boxes}
+    assert colour["loss\n()"] == KIND_COLORS["output"]
+    assert {colour[n] for n in ("x\n(3,)", "w\n(3,)", "b\n()")} == {KIND_COLORS["leaf"]}
+    assert {colour[n] for n in ("MulBackward0", "AddBackward0\n= z", "TanhBackward0", "SumBackward0")} == {
+        KIND_COLORS["op"]}
+    assert len({KIND_COLORS["leaf"], KIND_COLORS["op"], KIND_COLORS["output"]}) == 3
+    arrows = {(a.anncoords.get_text(), a.xycoords.get_text()) for a in ax.texts if not a.get_text()}
+    assert arrows == {  # (from, to): the way data flowed forward
+        ("x\n(3,)", "MulBackward0"), ("w\n(3,)", "MulBackward0"),
+        ("MulBackward0", "AddBackward0\n= z"), ("b\n()", "AddBackward0\n= z"),
+        ("AddBackward0\n= z", "TanhBackward0"), ("TanhBackward0", "SumBackward0"),
+        ("SumBackward0", "loss\n()"),
+    }
+    x_of = {box.get_text(): box.get_position()[0] for box in boxes}
+    assert x_of["loss\n()"] == 0 and x_of["b\n()"] != x_of["MulBackward0"]  # no two boxes on one spot
+    lo, hi = ax.get_ylim()
+    assert lo < 0 and hi > 5  # every box inside the visible area

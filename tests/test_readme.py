@@ -2,6 +2,7 @@
 
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -10,6 +11,8 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+import pytest
 
 PROJECT = Path(__file__).resolve().parent.parent
 README = (PROJECT / "README.md").read_text()
@@ -53,6 +56,7 @@ def _status(url: str) -> int:
         return err.code
 
 
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed (Windows: README's commands without make)")
 def test_make_lab_prints_a_url_that_logs_in(tmp_path):
     """`make lab` as a learner runs it; the URL it prints opens the API, the same URL without token does not."""
     port = _free_port()

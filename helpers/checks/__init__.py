@@ -60,7 +60,9 @@ class Verdict:
 
 def _checker_module(exercise: str) -> Any | None:
     """The module holding exercise ``"N.M"``'s solution and hints, or None if there is no such exercise."""
-    chapter, _, number = str(exercise).partition(".")
+    if not isinstance(exercise, str):  # 1.10 as a float would be 1.1: only a string names one exercise
+        return None
+    chapter, _, number = exercise.partition(".")
     module_name = EXERCISE_MODULES.get(chapter)
     if not number or module_name is None:
         return None
@@ -158,9 +160,11 @@ def _value_difference(got: torch.Tensor, want: torch.Tensor) -> str:
     diff = (g - w).abs().nan_to_num(nan=float("inf"))
     flat = int(diff.flatten().argmax())
     index = tuple(int(i) for i in torch.unravel_index(torch.tensor(flat), g.shape)) if g.dim() else ()
+    got_value, want_value = g[index].item(), w[index].item()
+    digits = 4 if f"{got_value:.4g}" != f"{want_value:.4g}" else 8  # a near miss needs more digits to show
     return (
         f"the values are wrong (greatest absolute difference {diff.flatten()[flat]:.4g} at index "
-        f"{index}: got {g[index].item():.4g}, expected {w[index].item():.4g})"
+        f"{index}: got {got_value:.{digits}g}, expected {want_value:.{digits}g})"
     )
 
 

@@ -12,7 +12,44 @@ from dataclasses import dataclass
 
 import torch
 
-from helpers.checks import FAIL, NOT_DONE, PASS, Verdict, check_function, describe_error, first_difference
+from helpers.checks import (
+    FAIL,
+    NOT_DONE,
+    PASS,
+    Verdict,
+    check_function,
+    describe_error,
+    first_difference,
+    not_a_function,
+)
+
+HINTS = {
+    "2.1": (
+        "Follow the chain rule one link per line, forward then back: z = X @ w, p = tanh(z), "
+        "L = mean((p - y)**2).",
+        "dL/dp = 2 / N * (p - y); dL/dz = dL/dp * (1 - p**2), since tanh'(z) = 1 - tanh(z)**2. All (N,).",
+        "The last link, from z = X @ w back to w, is a matrix product: `return X.T @ dz`, (D, N) @ (N,) -> (D,).",
+    ),
+    "2.2": (
+        "Loop over `params`; for each p compute `p - lr * p.grad` and write it into p itself: `p -= ...`, "
+        "not `p = p - ...` (that only rebinds the loop's name).",
+        "Autograd refuses an in-place change to a leaf that requires grad: put the loop inside "
+        "`with torch.no_grad():`, as `fit_slope` does.",
+        "`with torch.no_grad():` then, for each p: `p -= lr * p.grad` and `p.grad = None`. Return nothing.",
+    ),
+    "2.3": (
+        "Work on a copy that records: `x = x.detach().clone().requires_grad_(True)`, then `y = f(x)`.",
+        "`y` has x's shape, not a scalar, so `y.backward()` needs `gradient=`: ones give every dy_i/dx_i at once "
+        "because f is elementwise.",
+        "`y.backward(gradient=torch.ones_like(y))`, then `return x.grad`.",
+    ),
+    "2.4": (
+        "`torch.autograd.grad(f(x).sum(), x)` returns a tuple holding f'(x); summing is fine because f is elementwise.",
+        "To differentiate f'(x) again its computation must be recorded: pass `create_graph=True` to the first call.",
+        "`(first,) = torch.autograd.grad(f(x).sum(), x, create_graph=True)`, then "
+        "`(second,) = torch.autograd.grad(first.sum(), x)` and `return second` (x a copy with requires_grad_(True)).",
+    ),
+}
 
 Elementwise = Callable[[torch.Tensor], torch.Tensor]
 
@@ -85,7 +122,7 @@ def check_ex2_1(learner_fn: Callable[..., torch.Tensor]) -> Verdict:
     Prints one ✅/❌ line and returns the Verdict. Introduced in: 02_autograd.ipynb
     """
     return check_function(
-        "Exercise 2.1 (gradient by hand)", learner_fn, _neuron_grad_by_autograd, _cases_ex2_1(),
+        "Exercise 2.1 (neuron_grad)", learner_fn, _neuron_grad_by_autograd, _cases_ex2_1(),
         rtol=1e-7, atol=1e-9,
     )
 
@@ -139,7 +176,8 @@ def _judge_ex2_2(learner_fn: Callable[..., object]) -> Verdict:
                     f"{FAIL} {name}: with lr={lr} parameter {i} did not change: update it in place "
                     "(`p -= ...`); `p = p - ...` only rebinds the loop's name."
                 ))
-            problem = first_difference(p.detach(), b - lr * g)
+            # float64 parameters: only rounding may differ (1e-12), not a float32 detour (~1e-8)
+            problem = first_difference(p.detach(), b - lr * g, rtol=1e-12, atol=1e-12)
             if problem:
                 return Verdict(False, f"{FAIL} {name}: with lr={lr} parameter {i} after the step: {problem}.")
             if not p.requires_grad:
@@ -159,7 +197,8 @@ def check_ex2_2(learner_fn: Callable[..., object]) -> Verdict:
     still requires grad, and ``.grad`` is None (or all zeros) afterwards. Prints one ✅/❌ line and
     returns the Verdict. Introduced in: 02_autograd.ipynb
     """
-    verdict = _judge_ex2_2(learner_fn)
+    refused = not_a_function("Exercise 2.2 (sgd_step)", learner_fn)  # a Verdict is falsy when wrong
+    verdict = refused if refused is not None else _judge_ex2_2(learner_fn)
     print(verdict.message)
     return verdict
 
@@ -209,4 +248,4 @@ def check_ex2_4(learner_fn: Callable[..., torch.Tensor]) -> Verdict:
     Prints one ✅/❌ line and returns the Verdict. Introduced in: 02_autograd.ipynb
     """
     cases = [(f, _points(9)) for f in _FUNCTIONS]
-    return check_function("Exercise 2.4 (second derivative)", learner_fn, solution_ex2_4, cases)
+    return check_function("Exercise 2.4 (second_derivative)", learner_fn, solution_ex2_4, cases)

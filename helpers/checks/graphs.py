@@ -14,7 +14,43 @@ from typing import Any
 
 import torch
 
-from helpers.checks import FAIL, NOT_DONE, PASS, Verdict, check_function, describe_error, first_difference
+from helpers.checks import (
+    FAIL,
+    NOT_DONE,
+    PASS,
+    Verdict,
+    check_function,
+    describe_error,
+    first_difference,
+    not_a_function,
+)
+
+HINTS = {
+    "3.1": (
+        "Walk from `output.grad_fn`: keep a list of nodes still to visit, and for each node add its children, "
+        "the first item of every pair in `node.next_functions`.",
+        "Skip children that are None (inputs without grad), and remember visited nodes in a set of `id(node)`: "
+        "a node reached along two paths is still one node.",
+        "Count `type(node).__name__` in a `collections.Counter` each time you visit a new node; return `dict(counts)`.",
+    ),
+    "3.2": (
+        "The first backward frees the saved tensors that the second needs: the first call must keep them.",
+        "`loss_a.backward(retain_graph=True)`, keep `x.grad.clone()`, set `x.grad = None`, then `loss_b.backward()`; "
+        "or let `torch.autograd.grad` return each gradient.",
+        "`(grad_a,) = torch.autograd.grad(loss_a, x, retain_graph=True)`, "
+        "`(grad_b,) = torch.autograd.grad(loss_b, x)`, `return grad_a, grad_b`.",
+    ),
+    "3.3": (
+        "`h` is not a leaf, so backward() passes its gradient on and drops it: ask PyTorch to keep it.",
+        "Call `h.retain_grad()` before `loss.backward()`; afterwards `h.grad` holds d loss / d h.",
+        "`h.retain_grad()`, `loss.backward()`, `return h.grad`.",
+    ),
+    "3.4": (
+        "The values are just `torch.sigmoid(X @ w + b)`; the exercise is about not recording a graph on the way.",
+        "A `.detach()` at the end is too late: the graph was already built. Turn recording off before computing.",
+        "`with torch.no_grad():` and inside it `return torch.sigmoid(X @ w + b)`.",
+    ),
+}
 
 
 def _say(ok: bool, name: str, text: str) -> Verdict:
@@ -76,7 +112,11 @@ def _ex3_1_cases() -> list[tuple[str, Callable[[], torch.Tensor]]]:
 
 def check_ex3_1(learner_fn: Callable[[torch.Tensor], Any]) -> Verdict:
     """Check a learner's ``op_counts(output) -> dict[str, int]``. Introduced in: 03_computational_graphs.ipynb"""
-    name = "Exercise 3.1"
+    name = "Exercise 3.1 (op_counts)"
+    refused = not_a_function(name, learner_fn)  # a Verdict is falsy when wrong: test for None
+    if refused is not None:
+        print(refused.message)
+        return refused
     cases = _ex3_1_cases()
     for i, (text, build) in enumerate(cases, start=1):
         want = solution_ex3_1(build())
@@ -121,7 +161,7 @@ def check_ex3_2(learner_fn: Callable[[torch.Tensor], Any]) -> Verdict:
         (torch.linspace(-2.0, 2.0, 5, dtype=torch.float64, requires_grad=True),),
         (torch.tensor([0.3, -1.2, 2.5], requires_grad=True),),
     ]
-    return check_function("Exercise 3.2", learner_fn, solution_ex3_2, cases)
+    return check_function("Exercise 3.2 (two_gradients)", learner_fn, solution_ex3_2, cases)
 
 
 # ---------------------------------------------------------------- Exercise 3.3
@@ -136,7 +176,11 @@ def solution_ex3_3(X: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
 
 def check_ex3_3(learner_fn: Callable[[torch.Tensor, torch.Tensor], Any]) -> Verdict:
     """Check a learner's ``hidden_gradient(X, w) -> (n,)``. Introduced in: 03_computational_graphs.ipynb"""
-    name = "Exercise 3.3"
+    name = "Exercise 3.3 (hidden_gradient)"
+    refused = not_a_function(name, learner_fn)  # a Verdict is falsy when wrong: test for None
+    if refused is not None:
+        print(refused.message)
+        return refused
     X = torch.tensor([[1.0, -2.0], [0.5, 1.5], [-1.0, 0.0], [2.0, 1.0]])  # (4, 2)
     w = torch.tensor([0.7, 0.4], requires_grad=True)  # (2,)
     try:
@@ -171,7 +215,11 @@ def check_ex3_4(learner_fn: Callable[[torch.Tensor, torch.Tensor, torch.Tensor],
     (``torch.autograd.graph.saved_tensors_hooks``): zero means no graph was built.
     Introduced in: 03_computational_graphs.ipynb
     """
-    name = "Exercise 3.4"
+    name = "Exercise 3.4 (predict)"
+    refused = not_a_function(name, learner_fn)  # a Verdict is falsy when wrong: test for None
+    if refused is not None:
+        print(refused.message)
+        return refused
     X = torch.tensor([[1.0, 2.0], [-1.0, 0.5], [0.0, -3.0]])  # (3, 2)
     w = torch.tensor([0.5, -0.25], requires_grad=True)  # (2,) parameters: they require grad
     b = torch.tensor(0.1, requires_grad=True)

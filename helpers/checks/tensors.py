@@ -12,6 +12,26 @@ import torch
 
 from helpers.checks import Verdict, check_function
 
+HINTS = {
+    "1.1": (
+        "Start from `torch.zeros(len(y), num_classes)`: float32 zeros of the right shape. Then put the 1s in.",
+        "Row i needs its 1 in column y[i]: index with two tensors that pair up, one of rows and one of columns.",
+        "`out[torch.arange(len(y)), y] = 1.0` writes one 1 per row, at (i, y[i]); then `return out`.",
+    ),
+    "1.2": (
+        "Give A and B one new dimension each so their difference broadcasts: `A[:, None, :]` is (n, 1, d), "
+        "`B[None, :, :]` is (1, m, d).",
+        "`diff = A[:, None, :] - B[None, :, :]` is (n, m, d); square it and sum over the last dimension.",
+        "`((A[:, None, :] - B[None, :, :]) ** 2).sum(dim=-1).sqrt()`: the sum of squares, then the square root.",
+    ),
+    "1.3": (
+        "Each row's length is the square root of the sum of its squares: a reduction over dim=1.",
+        "`x.pow(2).sum(dim=1)` is (n,), which does not line up with the rows of (n, d): keep the reduced "
+        "dimension with `keepdim=True`, giving (n, 1).",
+        "`x / x.pow(2).sum(dim=1, keepdim=True).sqrt()` (or `x / x.norm(dim=1, keepdim=True)`).",
+    ),
+}
+
 
 def _points(n: int, d: int, seed: int) -> torch.Tensor:
     """(n, d) float32 points drawn from their own generator, so a case never depends on global state."""
