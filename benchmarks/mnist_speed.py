@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/mnist_speed.py                          # 3 rounds x 60000 images each
     .venv/bin/python benchmarks/mnist_speed.py --images 6000 --rounds 1 # a quick smoke run
     .venv/bin/python benchmarks/mnist_speed.py --accuracy --seeds 0 1 2 # + test accuracy after 2 epochs
+    .venv/bin/python benchmarks/mnist_speed.py --force-bf16             # bf16 row even where it is emulated
 
 Both pipelines train the same layers (conv 1->32 3x3, max-pool 2, conv 32->64 3x3,
 max-pool 2, fc 1600->128, fc 128->10, ReLUs) with Adam and cross-entropy:
@@ -11,10 +12,13 @@ max-pool 2, fc 1600->128, fc 128->10, ReLUs) with Adam and cross-entropy:
   a DataLoader with batch 64, ReLU before max-pool, ``x.view``, Adam defaults (lr 1e-3);
 - course:  the whole dataset as one normalized tensor batched by index
   (``helpers.data.TensorBatches``), batch 128, ``channels_last``, max-pool before ReLU
-  (the same function), Adam + OneCycleLR, ``helpers.training.train_one_epoch``.
+  (the same function), Adam + OneCycleLR, ``helpers.training.train_one_epoch``;
+- course-bf16: the course's pipeline under ``torch.autocast(dtype=torch.bfloat16)``, run only
+  where the CPU computes bf16 natively (AVX512-BF16 or AMX, as ``helpers.devices.cpu_bf16_features``
+  reports), or with ``--force-bf16`` (emulated bf16 is usually slower than float32).
 
 Rounds alternate which pipeline goes first, each trains on the same number of images,
-and the report gives the median images/s of each, their ratio, and the load average
+and the report gives the median images/s of each, each one's ratio to the article's, and the load average
 before and after (a busy machine makes the numbers meaningless: run it on a quiet one).
 Setup (reading the files, building datasets) and a short warm-up are not timed.
 """
@@ -37,6 +41,7 @@ from torchvision import transforms
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere in the checkout
 from helpers.data import TensorBatches, load_mnist_tensors, mnist_datasets  # noqa: E402
+from helpers.devices import cpu_bf16_features  # noqa: E402
 from helpers.models import MnistCNN  # noqa: E402
 from helpers.training import evaluate, train_one_epoch  # noqa: E402
 
@@ -98,8 +103,11 @@ class Article:
 class Course:
     """The whole dataset as tensors, batched by index, channels_last, Adam + OneCycleLR."""
 
-    def __init__(self, seed: int, batch_size: int, max_lr: float) -> None:
+    def __init__(self, seed: int, batch_size: int, max_lr: float, autocast_dtype: torch.dtype | None = None) -> None:
         self.name = f"course: in-memory tensors + channels_last, batch {batch_size}"
+        if autocast_dtype is not None:
+            self.name = f"course-bf16: the course's pipeline + bf16 autocast, batch {batch_size}"
+        self.autocast_dtype = autocast_dtype
         self.data = load_mnist_tensors()
         self.batch_size, self.max_lr = batch_size, max_lr
         self.gen = torch.Generator().manual_seed(seed)
@@ -114,7 +122,8 @@ class Course:
             self.optimizer, max_lr=self.max_lr, total_steps=epochs * len(loader)
         )
         return sum(
-            train_one_epoch(self.model, loader, self.loss_fn, self.optimizer, "cpu", scheduler)["samples"]
+            train_one_epoch(self.model, loader, self.loss_fn, self.optimizer, "cpu", scheduler,
+                            autocast_dtype=self.autocast_dtype)["samples"]
             for _ in range(epochs)
         )
 
@@ -125,7 +134,7 @@ class Course:
     def accuracy(self, epochs: int) -> float:
         self._train(self.data.X_train, self.data.y_train, epochs)
         test = TensorBatches(self.data.X_test, self.data.y_test, 1000)
-        return evaluate(self.model, test, "cpu")["accuracy"]
+        return evaluate(self.model, test, "cpu", autocast_dtype=self.autocast_dtype)["accuracy"]
 
 
 def timed(run: Callable[[int], int], images: int) -> float:
@@ -144,18 +153,29 @@ def main() -> int:
     parser.add_argument("--accuracy", action="store_true", help="also train each pipeline --epochs on all data")
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0], help="seeds for --accuracy")
-    parser.add_argument("--pipelines", nargs="+", choices=["article", "course"], default=["article", "course"])
+    parser.add_argument("--pipelines", nargs="+", choices=["article", "course", "course-bf16"],
+                        default=["article", "course", "course-bf16"])
+    parser.add_argument("--force-bf16", action="store_true",
+                        help="run course-bf16 even where the CPU has no native bf16 (it is then emulated)")
     args = parser.parse_args()
+    features = cpu_bf16_features()
+    if "course-bf16" in args.pipelines and not features and not args.force_bf16:
+        print("course-bf16: skipped: this CPU has neither AVX512-BF16 nor AMX, so bf16 would be emulated "
+              "(usually slower than float32); --force-bf16 measures it anyway.")
+        args.pipelines = [p for p in args.pipelines if p != "course-bf16"]
 
     cores = os.cpu_count() or 1
     load_before = os.getloadavg()
     print(f"machine: {cores} CPU cores, torch {torch.__version__} with {torch.get_num_threads()} threads, "
           f"load average {load_before[0]:.2f} (1 min) before the run")
+    print(f"native bf16 on this CPU: {', '.join(features) if features else 'none (no AVX512-BF16, no AMX)'}")
     if load_before[0] > 0.5 * cores:
         print("warning: the machine is busy; throughput numbers will be low and noisy.")
 
     def build(kind: str, seed: int) -> Article | Course:
-        return Article(seed) if kind == "article" else Course(seed, args.batch_size, args.max_lr)
+        if kind == "article":
+            return Article(seed)
+        return Course(seed, args.batch_size, args.max_lr, torch.bfloat16 if kind == "course-bf16" else None)
 
     pipelines = [build(kind, seed=0) for kind in args.pipelines]
     for p in pipelines:  # warm-up: first calls allocate and pick kernels; not timed
@@ -166,16 +186,18 @@ def main() -> int:
         for p in order:
             rates[p.name].append(timed(p.run, args.images))
         print(f"round {r + 1}/{args.rounds}: " + ", ".join(f"{n.split(':')[0]} {v[-1]:,.0f} images/s"
-                                                           for n, v in rates.items()))
+                                                           for n, v in rates.items()), flush=True)
     load_after = os.getloadavg()
 
     print(f"\ntraining throughput, {args.images} images per round, median of {args.rounds} round(s):")
     medians = {name: statistics.median(v) for name, v in rates.items()}
+    article = next((m for name, m in medians.items() if name.startswith("article")), None)
     for name, median in medians.items():
-        print(f"  {name:<62} {median:>8,.0f} images/s")
-    if len(medians) == 2:
-        article, course = medians.values()
-        print(f"  speed-up (course / article): {course / article:.2f}x")
+        ratio = f"  {median / article:5.2f}x the article's" if article else ""
+        print(f"  {name:<62} {median:>8,.0f} images/s{ratio}")
+    for name, median in medians.items():
+        if article and not name.startswith("article"):
+            print(f"  speed-up ({name.split(':')[0]} / article): {median / article:.2f}x")
     print(f"load average (1 min): {load_before[0]:.2f} before, {load_after[0]:.2f} after, on {cores} cores")
 
     if args.accuracy:

@@ -10,6 +10,8 @@ here; every function's docstring names the notebook that teaches it. Modules by 
 - ``graphs``    the autograd graph behind a tensor, traced and drawn
 - ``models``    the MNIST CNN
 - ``training``  ``train_one_epoch`` / ``evaluate`` / ``fit``
+- ``distributed`` shards per rank, backend choice and torchrun launching for DDP
+- ``drawing``   a digit drawn with the mouse, as an MNIST-style input
 - ``checks``    automatic feedback for the exercises, one module per notebook
 
 Importing this package does nothing but define things: no downloads, no printing,

@@ -8,6 +8,7 @@ These helpers choose that accelerator: CUDA, then Apple's MPS, then the CPU.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import torch
@@ -81,3 +82,122 @@ def _best_device() -> DeviceChoice:
 def pick_device(requested: str | None = None) -> torch.device:
     """Just the device of :func:`choose_device`. Introduced in: 00_setup_check.ipynb"""
     return choose_device(requested).device
+
+
+def synchronize(device: torch.device | str) -> None:
+    """Wait until all work queued on ``device`` has finished; the CPU never queues, so no wait there.
+
+    CUDA and MPS run asynchronously: a call returns once its work is queued. Call this before
+    reading a clock (or use CUDA events). Introduced in: 07_devices.ipynb
+    """
+    device = torch.device(device)
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    elif device.type == "mps":
+        torch.mps.synchronize()
+
+
+# ----------------------------------------------------------------- precision (mixed precision)
+
+#: The precisions ``choose_precision`` understands, by name.
+PRECISIONS = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+
+
+class PrecisionUnavailableError(RuntimeError):
+    """A precision was asked for that this device does not run natively. Introduced in: 08_mnist_cnn.ipynb"""
+
+
+@dataclass(frozen=True)
+class PrecisionChoice:
+    """The chosen compute precision and a one-line reason. Introduced in: 08_mnist_cnn.ipynb
+
+    ``dtype`` is what ``torch.autocast`` computes in (float32: no autocast at all);
+    ``autocast_dtype`` is the value for ``helpers.training``'s ``autocast_dtype`` argument
+    (None for float32); float16 needs a ``torch.amp.GradScaler`` (``needs_grad_scaler``).
+    """
+
+    dtype: torch.dtype
+    reason: str
+
+    @property
+    def autocast_dtype(self) -> torch.dtype | None:
+        return None if self.dtype == torch.float32 else self.dtype
+
+    @property
+    def needs_grad_scaler(self) -> bool:
+        return self.dtype == torch.float16
+
+
+def cpu_bf16_features() -> list[str]:
+    """The CPU features that run bfloat16 natively, as torch reports them: "AVX512-BF16", "AMX".
+
+    An empty list means bfloat16 on this CPU is emulated (converted in software), usually slower
+    than float32. Wraps private torch functions, so a torch without them counts as none.
+    Introduced in: 08_mnist_cnn.ipynb
+    """
+    probes = {"AVX512-BF16": "_is_avx512_bf16_supported", "AMX": "_is_amx_tile_supported"}
+    found = []
+    for name, probe in probes.items():
+        try:
+            if getattr(torch.cpu, probe)():
+                found.append(name)
+        except (AttributeError, RuntimeError):  # private API: absent or failing means "not known to work"
+            pass
+    return found
+
+
+def _cuda_bf16() -> bool:
+    try:
+        return bool(torch.cuda.is_bf16_supported())
+    except (AssertionError, RuntimeError):
+        return False
+
+
+def _native(kind: str, dtype: torch.dtype) -> tuple[bool, str]:
+    """Whether ``kind`` ("cpu", "cuda", "mps") runs ``dtype`` autocast natively, and why (or why not)."""
+    if dtype == torch.float32:
+        return True, "float32: every device computes in it natively"
+    if dtype == torch.float16:
+        if kind == "cuda":
+            return True, "float16: a CUDA GPU computes in it natively (with a GradScaler against underflow)"
+        return False, (f"float16 autocast is for CUDA GPUs (with a GradScaler); on {kind} use "
+                       "'bfloat16' where it is native, or 'float32'")
+    if kind == "cuda":
+        if _cuda_bf16():
+            return True, "bfloat16: this CUDA GPU supports it natively"
+        return False, "bfloat16: this CUDA GPU does not support it natively (it needs compute capability 8.0+)"
+    if kind == "cpu":
+        features = cpu_bf16_features()
+        if features:
+            return True, f"bfloat16: this CPU has {' and '.join(features)}"
+        return False, ("bfloat16: this CPU has neither AVX512-BF16 nor AMX, so bfloat16 would be emulated "
+                       "(usually slower than float32)")
+    return False, f"bfloat16 autocast is not used on {kind} by this course; float32 is"
+
+
+def choose_precision(device: torch.device | str, requested: str = "auto") -> PrecisionChoice:
+    """Pick the training precision for ``device``: ``requested`` if it is native there, else stop.
+
+    ``requested``: "auto" (bfloat16 where the device runs it natively: a CUDA GPU that
+    supports it, or a CPU with AVX512-BF16 or AMX; float32 otherwise), "float32",
+    "bfloat16" or "float16" (CUDA only). A precision the device would only emulate raises
+    PrecisionUnavailableError saying why, instead of silently training several times slower.
+    Introduced in: 08_mnist_cnn.ipynb
+    """
+    kind = torch.device(device).type
+    if requested in (None, "", "auto"):
+        native, why = _native(kind, torch.bfloat16)
+        if native:
+            return PrecisionChoice(torch.bfloat16, f"{why} (auto)")
+        return PrecisionChoice(torch.float32, f"float32 (auto): {why.removeprefix('bfloat16: ')}")
+    if requested not in PRECISIONS:
+        raise PrecisionUnavailableError(
+            f"Unknown precision {requested!r}: use 'auto', 'float32', 'bfloat16' or 'float16'."
+        )
+    native, why = _native(kind, PRECISIONS[requested])
+    if not native:
+        raise PrecisionUnavailableError(
+            f"{requested!r} was asked for on {kind}, but {why.removeprefix(requested + ': ')}. "
+            "Use 'auto' to get the fastest precision this device runs natively."
+        )
+    return PrecisionChoice(PRECISIONS[requested], f"{why} (asked for)")

@@ -20,7 +20,7 @@ class MnistCNN(nn.Module):
     Max-pool comes before ReLU: the two commute, so the function is the same as
     ReLU-then-pool, but ReLU then touches 4x fewer numbers. Works in either memory
     format (``flatten``, not ``view``, so ``channels_last`` tensors are fine).
-    Introduced in: 08_mnist_cnn.ipynb
+    Introduced in: 04_modules.ipynb
     """
 
     def __init__(self) -> None:
@@ -42,6 +42,6 @@ def count_parameters(model: nn.Module, trainable_only: bool = True) -> int:
     """The number of scalar parameters (weights and biases) in ``model``.
 
     With ``trainable_only``, parameters with ``requires_grad=False`` are left out.
-    Introduced in: 08_mnist_cnn.ipynb
+    Introduced in: 04_modules.ipynb
     """
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)

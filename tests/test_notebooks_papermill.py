@@ -19,6 +19,15 @@ CI_PARAMETERS: dict[str, dict] = {
     # one epoch on 6000 images proves the knobs work, with a threshold such a short run meets
     # (95.1% measured), on another seed.
     "08_mnist_cnn.ipynb": {"seed": 1, "num_epochs": 1, "train_subset": 6000, "min_test_accuracy": 0.9},
+    # 09's three torchrun trainings (8000 images, 2 epochs) run under nbval already, with the real
+    # accuracy checks; here one epoch on 4096 images (2000 test images) proves the knobs and launches
+    # work on another seed. So short a run is far from converged: the 2 x 128 run takes only 16 steps
+    # (measured 80.3% / 80.3% / 60.4% for the three runs), so the floor is low and the gap wide.
+    "09_distributed.ipynb": {"seed": 1, "num_epochs": 1, "train_subset": 4096, "test_subset": 2000,
+                             "min_test_accuracy": 0.6, "max_accuracy_gap": 0.3},
+    # 06's loading measurement (section 6) is not compared; nbval runs the full one. A shorter one
+    # (256 images, one run per path) proves the knobs work and still asserts the transforms are slowest.
+    "06_datasets.ipynb": {"seed": 1, "timing_images": 256, "timing_repeats": 1},
 }
 DEFAULT_PARAMETERS = {"seed": 1}
 

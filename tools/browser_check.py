@@ -9,7 +9,10 @@ Not part of `make test` (it needs a browser). Setup, once, outside the course's 
     build/browser-venv/bin/python tools/browser_check.py notebooks/0*.ipynb
 
 Prints one line per notebook and per widget; writes screenshots to build/browser-check/.
-Exits 1 if a notebook shows an error or a widget does not change its output.
+Where a notebook has a drawing pad (an ipycanvas canvas with a Predict button, as in 08), it
+draws a digit with the mouse, presses Predict and checks that a prediction appears.
+Exits 1 if a notebook shows an error, a widget does not change its output, or a drawing gets no
+prediction.
 """
 
 from __future__ import annotations
@@ -94,7 +97,9 @@ def move_widgets(page: Page) -> list[tuple[str, bool]]:
     results = []
     # One box per cell whose output holds controls and an Output widget (interact, or
     # interactive_output in a VBox).
-    for box in page.locator(".jp-Cell-outputWrapper").filter(has=page.locator(".widget-output")).all():
+    # Only the notebook on show: a restored workspace can hold other, hidden notebook panels.
+    panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
+    for box in panel.locator(".jp-Cell-outputWrapper").filter(has=page.locator(".widget-output")).all():
         # JupyterLab renders off-screen cells lazily: scroll there by script first.
         box.evaluate("element => element.scrollIntoView({block: 'center'})")
         page.wait_for_timeout(500)
@@ -117,8 +122,49 @@ def move_widgets(page: Page) -> list[tuple[str, bool]]:
             toggles.nth(1).click()
         else:
             continue
-        page.wait_for_timeout(2500)
+        # A redraw can take seconds on a busy machine (a grid of 32 images): poll, up to 20 s.
+        deadline = time.monotonic() + 20
+        while output.inner_html() == before and time.monotonic() < deadline:
+            page.wait_for_timeout(500)
         results.append((label, output.inner_html() != before))
+    return results
+
+
+def draw_on_canvases(page: Page) -> list[tuple[str, bool]]:
+    """Draw a digit with the mouse on each ipycanvas drawing pad (a canvas with a Predict button),
+    press Predict and report whether a prediction ("the model reads a ...") appeared."""
+    results = []
+    pads = page.locator(".jp-Cell-outputWrapper").filter(has=page.locator("canvas")).filter(
+        has=page.get_by_role("button", name="Predict"))
+    for pad in pads.all():
+        pad.evaluate("element => element.scrollIntoView({block: 'center'})")
+        page.wait_for_timeout(500)
+        clear = pad.get_by_role("button", name="Clear")
+        if clear.count():
+            clear.first.click()
+            page.wait_for_timeout(500)
+        box = pad.locator("canvas").first.bounding_box()
+        if box is None:
+            results.append(("drawing pad", False))
+            continue
+
+        def at(fx: float, fy: float) -> tuple[float, float]:
+            return box["x"] + fx * box["width"], box["y"] + fy * box["height"]
+
+        page.mouse.move(*at(0.3, 0.25))  # a 7: the bar, then the stem
+        page.mouse.down()
+        for point in (at(0.7, 0.25), at(0.45, 0.8)):
+            page.mouse.move(*point, steps=12)
+        page.mouse.up()
+        page.wait_for_timeout(1000)  # let the pixels sync back to the kernel
+        pad.get_by_role("button", name="Predict").first.click()
+        answer = pad.locator(".jp-OutputArea-output", has_text=re.compile(r"the model reads a \d"))
+        try:
+            answer.first.wait_for(timeout=15_000)
+            text = re.search(r"the model reads a \d[^\n]*", answer.first.inner_text())[0]
+            results.append((f"drawing pad: {text}", True))
+        except Exception:  # noqa: BLE001 - playwright's TimeoutError: report, do not crash the run
+            results.append(("drawing pad: no prediction appeared", False))
     return results
 
 
@@ -142,18 +188,25 @@ def main() -> int:
             for nb in args.notebooks:
                 rel = nb.resolve().relative_to(ROOT).as_posix()
                 page = browser.new_page(viewport={"width": 1400, "height": 1000})
-                page.goto(f"http://127.0.0.1:{args.port}/lab/tree/{rel}?token={token}")
+                # ?reset: a fresh workspace, so notebooks opened in earlier runs do not come back.
+                page.goto(f"http://127.0.0.1:{args.port}/lab/tree/{rel}?reset&token={token}")
                 start = time.monotonic()
                 run_all(page, args.timeout)
                 errors = page.locator(".jp-OutputArea-output", has_text=re.compile(r"Traceback|Error\b.*most recent")).count()
                 moved = move_widgets(page)
+                drawn = draw_on_canvases(page)
                 page.screenshot(path=shots / f"{nb.stem}.png", full_page=False)
-                ok = errors == 0 and all(changed for _, changed in moved)
+                has_widgets = '"application/vnd.jupyter.widget-view+json"' in nb.read_text(encoding="utf-8")
+                ok = errors == 0 and all(changed for _, changed in moved + drawn) and (moved or not has_widgets)
                 failed |= not ok
                 print(f"{'ok  ' if ok else 'FAIL'} {nb.name}: Run All {time.monotonic() - start:.0f} s, "
                       f"{errors} traceback(s), {len(moved)} widget(s) moved")
                 for label, changed in moved:
                     print(f"       {label}: output {'redrawn' if changed else 'UNCHANGED'}")
+                for label, worked in drawn:
+                    print(f"       {label}" + ("" if worked else " (FAILED)"))
+                if drawn:
+                    page.screenshot(path=shots / f"{nb.stem}-drawing.png", full_page=False)
                 page.close()
             browser.close()
     finally:

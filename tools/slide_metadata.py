@@ -4,7 +4,8 @@
 
 Rules, applied only to cells that have no role yet (a role set by hand always wins):
 - the title cell and every `## ` heading start a slide; `### ` headings start a subslide;
-- the `parameters` cell and cells that only import or seed are skipped (run them before presenting);
+- the `parameters` cell, cells that only import or seed, and long cells that only define (no
+  output) are skipped: run all cells before presenting;
 - a markdown cell starting with "Speaker note" or "Instructor note" becomes speaker notes;
 - any other cell continues the current slide, unless it would push the slide past
   MAX_CODE_LINES lines of code or MAX_LINES lines in all: then it starts a subslide.
@@ -44,6 +45,8 @@ def _role_by_content(cell: nbformat.NotebookNode, index: int) -> str | None:
         return "slide"
     if "parameters" in cell.metadata.get("tags", []) or _is_setup(cell) or not text:
         return "skip"
+    if cell.cell_type == "code" and _lines(cell) > MAX_CODE_LINES and not cell.get("outputs"):
+        return "skip"  # a long cell of definitions: run before presenting, shown where it is used
     if cell.cell_type == "markdown":
         if text.startswith("## ") or text.startswith("# "):
             return "slide"
