@@ -14,6 +14,8 @@ import nbformat
 
 # Absolute paths of this machine or of anyone's: a learner reads outputs on GitHub.
 MACHINE_PATH = re.compile(r"(/work/|/root/|/home/\w|/Users/\w|/tmp/|site-packages|[A-Z]:\\\\Users)")
+# Learner prose speaks to the learner about PyTorch, not about the course's test machinery.
+TEST_JARGON = re.compile(r"\b(papermill|nbval|CI|pytest|the tests|the issue)\b")
 SKELETON = {
     "a title '# NN · ...'": re.compile(r"^# \d\d · ", re.M),
     "'You will learn'": re.compile(r"\*\*You will learn:?\*\*"),
@@ -36,6 +38,9 @@ def notebook_problems(path: Path) -> list[str]:
     problems = []
     markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     problems += [f"skeleton lacks {what}" for what, rx in SKELETON.items() if not rx.search(markdown)]
+    jargon = sorted({m.group(0) for m in TEST_JARGON.finditer(markdown)})
+    if jargon:
+        problems.append(f"learner prose speaks of how the tests run ({jargon}): that belongs in README and tests/")
     code = [c for c in nb.cells if c.cell_type == "code" and c.source.strip()]
     if not any("parameters" in _tags(c) for c in code):
         problems.append("no code cell tagged `parameters`")

@@ -124,11 +124,11 @@ def test_hygiene_catches_each_kind_of_problem(tmp_path: Path):
     error_cell.outputs = [new_output("error", ename="ZeroDivisionError", evalue="division by zero", traceback=[])]
     nb = _notebook(_executed("print(open.__module__)", "/work/main/x\n", 3), error_cell,
                    _executed("from math import *", "", 5))
-    nb.cells[0].source = "# no skeleton here"
+    nb.cells[0].source = "# no skeleton here; nbval compares this notebook's outputs"
     nb.metadata["kernelspec"]["name"] = "system-python"
     problems = "\n".join(notebook_problems(_write(nb, tmp_path / "bad.ipynb")))
     for expected in ("You will learn", "manual_seed", "kernelspec", "execution counts",
-                     "error output (ZeroDivisionError)", "machine path", "import *"):
+                     "error output (ZeroDivisionError)", "machine path", "import *", "tests run (['nbval'])"):
         assert expected in problems
 
 
