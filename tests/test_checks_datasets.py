@@ -6,6 +6,7 @@ import pytest
 import torch
 from torch.utils.data import DataLoader, Dataset, TensorDataset, random_split
 
+from checker_calls import run
 from helpers.checks import hint, show_solution
 from helpers.checks.datasets import (
     _EX6_1_CASES,
@@ -22,17 +23,7 @@ from helpers.checks.datasets import (
 from helpers.data import MNIST_MEAN, MNIST_STD, load_mnist_tensors
 
 
-def run(checker, fn, capsys) -> tuple[bool, str]:
-    """Call a checker; return (verdict as bool, the one line it printed)."""
-    verdict = checker(fn)
-    out = capsys.readouterr().out
-    assert out.count("\n") == 1, f"a checker prints exactly one line, got {out!r}"
-    assert out.strip() == verdict.message
-    return bool(verdict), out
-
-
 # --- the reference solutions agree with PyTorch's own tools ---------------------------------
-
 
 def test_solution_ex6_1_matches_filtering_by_hand():
     for X, y, digit in _EX6_1_CASES:

@@ -5,14 +5,13 @@ from collections import Counter
 import pytest
 import torch
 
+from checker_calls import not_done
 from helpers.checks import graphs as checks
 
 
-def not_done(*args):
-    raise NotImplementedError
-
-
 # ---------------------------------------------------------------- Exercise 3.1
+
+
 def test_ex3_1_solution_counts_a_known_graph():
     x, w = torch.ones(3, requires_grad=True), torch.ones(3, requires_grad=True)
     b = torch.tensor(0.0, requires_grad=True)

@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from checker_calls import run
 from helpers.checks import hint, show_solution
 from helpers.checks.modules import (
     EX4_2_CASES,
@@ -20,15 +21,6 @@ from helpers.checks.modules import (
     solution_ex4_2,
     solution_ex4_3,
 )
-
-
-def run(checker, answer, capsys) -> tuple[bool, str]:
-    """Call a checker; return (verdict as bool, the one line it printed)."""
-    verdict = checker(answer)
-    out = capsys.readouterr().out
-    assert out.count("\n") == 1, f"a checker prints exactly one line, got {out!r}"
-    assert out.strip() == verdict.message
-    return bool(verdict), out
 
 
 # ---------------------------------------------------------------- Exercise 4.1: TwoLayerNet
