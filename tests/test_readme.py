@@ -48,12 +48,19 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _status(url: str) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status
-    except urllib.error.HTTPError as err:
-        return err.code
+def _status(url: str, wait_s: float = 60) -> int:
+    """The HTTP status of ``url``; on a busy machine the server may print before it answers: retry."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.status
+        except urllib.error.HTTPError as err:
+            return err.code
+        except urllib.error.URLError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed (Windows: README's commands without make)")
