@@ -129,6 +129,17 @@ def not_a_function(name: str, value: Any) -> Verdict | None:
     ))
 
 
+def judged(name: str, learner_fn: Any, judge: Callable[[str, Any], Verdict]) -> Verdict:
+    """A custom checker's one line: refuse a non-function, else ``judge(name, learner_fn)``; print, return.
+
+    Introduced in: 00_setup_check.ipynb
+    """
+    refused = not_a_function(name, learner_fn)  # a Verdict is falsy when wrong: test for None
+    verdict = refused if refused is not None else judge(name, learner_fn)
+    print(verdict.message)
+    return verdict
+
+
 def _copy(value: Any) -> Any:
     """Clone tensors so a learner's in-place edit cannot change the reference's inputs."""
     if isinstance(value, torch.Tensor):

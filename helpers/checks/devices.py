@@ -13,7 +13,7 @@ from typing import Any
 
 import torch
 
-from helpers.checks import FAIL, NOT_DONE, PASS, Verdict, describe_error, not_a_function
+from helpers.checks import FAIL, NOT_DONE, PASS, Verdict, describe_error, judged
 
 # Exercise 7.1: which device to use, from what the machine has and what was asked for.
 
@@ -88,10 +88,7 @@ def _judge_ex7_1(name: str, learner_fn: Callable[..., Any]) -> Verdict:
 def check_ex7_1(learner_fn: Callable[[str, bool, bool], str]) -> Verdict:
     """Check ``resolve_device(requested, cuda_available, mps_available)``. Introduced in: 07_devices.ipynb"""
     name = "Exercise 7.1 (resolve_device)"
-    refused = not_a_function(name, learner_fn)  # a Verdict is falsy when wrong: test for None
-    verdict = refused if refused is not None else _judge_ex7_1(name, learner_fn)
-    print(verdict.message)
-    return verdict
+    return judged(name, learner_fn, _judge_ex7_1)
 
 
 # Exercise 7.2: move a whole batch (a tensor, or tuples, lists and dicts of them) to a device.
@@ -174,10 +171,7 @@ def _judge_ex7_2(name: str, learner_fn: Callable[..., Any]) -> Verdict:
 def check_ex7_2(learner_fn: Callable[[Any, torch.device | str], Any]) -> Verdict:
     """Check ``to_device(batch, device)`` on tuples, lists, dicts, nested. Introduced in: 07_devices.ipynb"""
     name = "Exercise 7.2 (to_device)"
-    refused = not_a_function(name, learner_fn)  # a Verdict is falsy when wrong: test for None
-    verdict = refused if refused is not None else _judge_ex7_2(name, learner_fn)
-    print(verdict.message)
-    return verdict
+    return judged(name, learner_fn, _judge_ex7_2)
 
 
 # Exercise 7.3: time work on an asynchronous device correctly.
@@ -251,10 +245,7 @@ def _judge_ex7_3(name: str, learner_fn: Callable[..., Any]) -> Verdict:
 def check_ex7_3(learner_fn: Callable[[Callable[[], Any], Callable[[], None], int], float]) -> Verdict:
     """Check ``time_per_call(fn, synchronize, repeats)`` on a simulated GPU queue. Introduced in: 07_devices.ipynb"""
     name = "Exercise 7.3 (time_per_call)"
-    refused = not_a_function(name, learner_fn)  # a Verdict is falsy when wrong: test for None
-    verdict = refused if refused is not None else _judge_ex7_3(name, learner_fn)
-    print(verdict.message)
-    return verdict
+    return judged(name, learner_fn, _judge_ex7_3)
 
 
 HINTS = {

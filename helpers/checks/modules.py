@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from helpers.checks import FAIL, NOT_DONE, PASS, Verdict, check_function, describe_error, first_difference, not_a_function
+from helpers.checks import FAIL, NOT_DONE, PASS, Verdict, check_function, describe_error, first_difference, judged
 
 # Exercise 4.1: a small nn.Module subclass.
 
@@ -92,10 +92,7 @@ def check_ex4_1(learner_cls: Any) -> Verdict:
     Introduced in: 04_modules.ipynb
     """
     name = "Exercise 4.1 (TwoLayerNet)"
-    refused = not_a_function(name, learner_cls)  # a Verdict is falsy when wrong: test for None
-    verdict = refused if refused is not None else _judge_ex4_1(name, learner_cls)
-    print(verdict.message)
-    return verdict
+    return judged(name, learner_cls, _judge_ex4_1)
 
 
 # Exercise 4.2: the number of parameters of a convolution, by hand.
@@ -192,10 +189,7 @@ def check_ex4_3(learner_fn: Callable[[nn.Module], Any]) -> Verdict:
     Introduced in: 04_modules.ipynb
     """
     name = "Exercise 4.3 (init_weights)"
-    refused = not_a_function(name, learner_fn)  # a Verdict is falsy when wrong: test for None
-    verdict = refused if refused is not None else _judge_ex4_3(name, learner_fn)
-    print(verdict.message)
-    return verdict
+    return judged(name, learner_fn, _judge_ex4_3)
 
 
 HINTS = {

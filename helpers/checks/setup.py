@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import torch
 
-from helpers.checks import FAIL, NOT_DONE, PASS, Verdict, describe_error, not_a_function
+from helpers.checks import FAIL, NOT_DONE, PASS, Verdict, describe_error, judged
 
 HINTS = {
     "0.1": (
@@ -55,7 +55,4 @@ def check_ex0_1(count_label: Callable[[torch.Tensor, int], int]) -> Verdict:
     Prints one ✅/❌ line and returns the Verdict. Introduced in: 00_setup_check.ipynb
     """
     name = "Exercise 0.1 (count_label)"
-    refused = not_a_function(name, count_label)  # a Verdict is falsy when wrong: test for None
-    verdict = refused if refused is not None else _judge_ex0_1(name, count_label)
-    print(verdict.message)
-    return verdict
+    return judged(name, count_label, _judge_ex0_1)
