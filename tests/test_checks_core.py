@@ -47,7 +47,7 @@ def test_learner_cannot_change_the_reference_inputs():
 def test_numbers_and_tuples():
     assert first_difference(3.0, 3.0) is None
     assert first_difference(3.5, 3.0) == "it returned 3.5, expected 3.0"
-    assert first_difference((torch.ones(2), 1.0), (torch.ones(2), 2.0)) == "item 1: it returned 1.0, expected 2.0"
+    assert first_difference((torch.ones(2), 1.5), (torch.ones(2), 2.0)) == "item 1: it returned 1.5, expected 2.0"
     assert "expected a tuple of 2 items" in first_difference(torch.ones(2), (torch.ones(2), 1.0))
 
 

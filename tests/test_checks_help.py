@@ -7,6 +7,7 @@ itself" when it gets something else.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import inspect
 import re
@@ -56,12 +57,54 @@ def test_every_existing_notebook_has_a_checker_module():
     assert len(EXERCISES) >= 10
 
 
+def _exercise_texts() -> dict[str, str]:
+    """The markdown of every exercise in the notebooks: from its heading to the next heading."""
+    texts = {}
+    for path in NOTEBOOKS:
+        current = None
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type != "markdown":
+                continue
+            match = HEADING.search(cell.source)
+            if match:
+                current = f"{match[1]}.{match[2]}"
+                texts[current] = cell.source[match.end():]
+            elif cell.source.lstrip().startswith("#"):
+                current = None
+            elif current and not cell.source.lstrip().startswith("Stuck?"):
+                texts[current] += "\n" + cell.source
+    return texts
+
+
+EXERCISE_TEXTS = _exercise_texts()
+
+
+def _sentences(text: str) -> list[str]:
+    return [s.strip() for s in re.split(r"(?<=[.:!?])\s+|\n", text) if len(s.strip()) > 25]
+
+
+def _similar(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(None, a.lower(), b.lower()).ratio()
+
+
 @pytest.mark.parametrize("exercise", EXERCISES)
-def test_every_exercise_has_hints_that_lead_to_the_solution(exercise, capsys):
+def test_every_exercise_has_a_ladder_of_hints_that_leads_to_the_solution(exercise, capsys):
+    """Three or more rungs: the idea in other words, where to look, a sketch with ___ blanks."""
     chapter = exercise.split(".")[0]
     hints = getattr(_modules()[chapter], "HINTS", {}).get(exercise, ())
-    assert len(hints) >= 2, f"exercise {exercise} has {len(hints)} hints; give two or more"
+    assert len(hints) >= 3, f"exercise {exercise} has {len(hints)} hints; a ladder has three or four rungs"
     assert all(isinstance(h, str) and len(h) > 20 for h in hints)
+    for i, a in enumerate(hints):
+        for b in hints[i + 1:]:
+            assert _similar(a, b) < 0.6, f"{exercise}: two rungs say nearly the same:\n  {a}\n  {b}"
+    assert re.search(r"\bsection \d+|\bcell\b|\bnotebook \d\d|\b\d\d, section", " ".join(hints[1:-1] or hints)), (
+        f"{exercise}: no rung says where to look (a section or cell of the notebook)")
+    assert "___" in hints[-1] or "___" in hints[-2], f"{exercise}: no rung is a sketch with ___ blanks to fill"
+    text = EXERCISE_TEXTS.get(exercise, "")
+    for rung in hints:
+        for sentence in _sentences(text):
+            assert sentence not in rung and _similar(rung, sentence) < 0.75, (
+                f"{exercise}: a hint repeats the exercise text:\n  hint: {rung}\n  text: {sentence}")
     hint(exercise)
     first = capsys.readouterr().out
     assert first.startswith(f"💡 Exercise {exercise}, hint 1 of {len(hints)}: {hints[0]}")
@@ -69,6 +112,15 @@ def test_every_exercise_has_hints_that_lead_to_the_solution(exercise, capsys):
     hint(exercise, len(hints))
     last = capsys.readouterr().out
     assert hints[-1] in last and f'show_solution("{exercise}")' in last
+    hint(exercise, len(hints) + 1)
+    past = capsys.readouterr().out
+    assert f"has {len(hints)} hints, so there is no hint {len(hints) + 1}" in past
+    assert f'show_solution("{exercise}")' in past
+
+
+def test_every_exercise_in_the_notebooks_has_its_text_found():
+    assert set(EXERCISE_TEXTS) == set(EXERCISES), set(EXERCISE_TEXTS) ^ set(EXERCISES)
+    assert all(len(text) > 80 for text in EXERCISE_TEXTS.values())
 
 
 @pytest.mark.parametrize("exercise", EXERCISES)
@@ -95,11 +147,14 @@ def test_an_unknown_exercise_gets_a_clear_message_not_a_traceback(bad, capsys):
     assert out.count("There is no exercise") == 2 and 'hint("1.2")' in out
 
 
-def test_hint_numbers_are_clamped(capsys):
+def test_hint_numbers_outside_the_ladder_are_answered(capsys):
     hint("1.2", 0)
-    assert "hint 1 of" in capsys.readouterr().out
+    assert 'Hints are numbered 1, 2, ...: try hint("1.2", 1)' in capsys.readouterr().out
     hint("1.2", 99)
-    assert 'show_solution("1.2")' in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "so there is no hint 99" in out and 'show_solution("1.2")' in out
+    hint("1.2", 2.0)
+    assert "Hints are numbered" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])

@@ -140,3 +140,63 @@ def test_notebooks_run_on_this_venvs_python(tmp_path: Path):
                                      progress_bar=False)
     printed = out.cells[-1].outputs[0]["text"].strip()
     assert Path(printed).parent.resolve() == Path(sys.executable).parent.resolve()
+
+
+def test_a_hanging_cell_fails_in_seconds_naming_the_notebook_and_the_cell(tmp_path: Path):
+    """The per-cell time limit of the play test: a hang fails fast, and says where it hung."""
+    from test_notebooks_papermill import run_passes
+
+    nb = _notebook(new_code_cell("x = 1"), new_code_cell("import time\ntime.sleep(60)  # the hang"))
+    path = _write(nb, tmp_path / "hangs.ipynb")
+    with pytest.raises(pytest.fail.Exception) as failed:
+        run_passes(path, [{"seed": 1}], tmp_path / "out.ipynb", timeout=3)
+    message = str(failed.value)
+    assert "hangs.ipynb: a cell ran longer than 3 s" in message and "time.sleep(60)" in message
+
+
+def test_a_notebook_that_breaks_on_its_second_run_all_fails_naming_the_pass(tmp_path: Path):
+    """Run All twice in one kernel: state left by the first pass meets the second."""
+    from test_notebooks_papermill import run_passes
+
+    nb = _notebook(new_code_cell("assert 'seen' not in globals(), 'ran before'\nseen = True"))
+    path = _write(nb, tmp_path / "once.ipynb")
+    run_passes(path, [{"seed": 1}], tmp_path / "out1.ipynb")  # one pass: fine
+    with pytest.raises(pytest.fail.Exception) as failed:
+        run_passes(path, [{"seed": 1}, {"seed": 2}], tmp_path / "out2.ipynb")
+    assert "once.ipynb, Run All #2 with {'seed': 2}: cell 2 (code cell 2) raised AssertionError: ran before" in str(failed.value)
+
+
+@pytest.mark.parametrize(("line", "problem"), [
+    ("num_epochs = 2", "does not start with the values it takes"),
+    ("num_epochs = 2  # passes over the data", "does not start with the values it takes"),
+    ("num_epochs = 20  # 1–10: passes", "outside its stated range"),
+    ('device = "gpu"  # "auto", "cpu" or "cuda": where', "not one of its stated choices"),
+])
+def test_a_knob_without_an_honest_range_is_caught(tmp_path: Path, line: str, problem: str):
+    from notebook_parameters import knobs
+
+    nb = _notebook()
+    nb.cells[1].source = f"seed = 0  # any integer: the seed\n{line}"
+    found, problems = knobs(_write(nb, tmp_path / "knobs.ipynb"))
+    assert any(problem in p for p in problems), problems
+
+
+def test_knob_ranges_are_read_as_stated(tmp_path: Path):
+    from notebook_parameters import knobs
+
+    nb = _notebook()
+    nb.cells[1].source = "\n".join([
+        "# Parameters: change these and run all cells again.",
+        "seed = 0  # any integer: every draw",
+        "num_epochs = 2  # 1–10: passes",
+        "max_lr = 1e-2  # 1e-4–1e-1: peak rate",
+        "train_subset = None  # None (all 60000) or 1000–60000: images",
+        'device = "auto"  # "auto", "cpu", "cuda" or "mps": where',
+        "show = True  # True or False: draw it",
+    ])
+    found, problems = knobs(_write(nb, tmp_path / "knobs.ipynb"))
+    assert problems == []
+    got = {k.name: (k.kind, k.low, k.high) for k in found}
+    assert got == {"seed": ("integer", None, None), "num_epochs": ("range", 1, 10),
+                   "max_lr": ("range", 1e-4, 1e-1), "train_subset": ("range", 1000, 60000),
+                   "device": ("choices", "auto", "mps"), "show": ("bool", False, True)}

@@ -1,68 +1,135 @@
-"""papermill runs every notebook again, with the parameters CI may change.
+"""papermill plays with every notebook as a learner would: every knob to one end, Run All, then every
+knob to the other end, Run All again in the same kernel.
 
-Each notebook is its own test id; a failure names the cell and the error. Outputs go
-to a temporary folder: committed notebooks are never executed in place by papermill.
+Each notebook's `parameters` cell states the range of every knob (tests/notebook_parameters.py reads
+them). Pass 1 sets each knob to the low end of its range (seed 1, the first choice this machine
+offers), pass 2 to the high end (seed 12345, the last choice this machine offers), in the same
+kernel, so state left by the first Run All meets the second. Every cell has a time limit
+(CELL_TIMEOUT), so a hang fails in minutes, naming the notebook and the cell, instead of using up
+CI's whole time. Outputs go to a temporary folder: committed notebooks are never executed in place.
+
+The committed notebooks (the real thing, at their committed values) run under nbval; this test may
+shrink what only costs time, never what a claim depends on: each entry of SHRINK and HELD says why.
 """
 
+from __future__ import annotations
+
+import copy
 from pathlib import Path
+from typing import Any
 
 import papermill
+import papermill.iorw
 import pytest
+from nbclient.exceptions import CellTimeoutError
+from notebook_parameters import Knob, knobs
+
+from helpers.devices import DeviceUnavailableError, PrecisionUnavailableError, choose_device, choose_precision
 
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
 
-# Parameters per notebook for this run. Each entry says why; a notebook not listed runs
-# with seed=1 (a different seed than the committed run, so nothing depends on seed 0).
-CI_PARAMETERS: dict[str, dict] = {
-    # Training the real thing (2 epochs, 60000 images, >= 99%) runs under nbval already; here
-    # one epoch on 6000 images proves the knobs work, with a threshold such a short run meets
-    # (95.1% measured), on another seed.
-    "08_mnist_cnn.ipynb": {"seed": 1, "num_epochs": 1, "train_subset": 6000, "min_test_accuracy": 0.9},
-    # 09's three torchrun trainings (8000 images, 2 epochs) run under nbval already, with the real
-    # accuracy checks; here one epoch on 4096 images (2000 test images) proves the knobs and launches
-    # work on another seed. So short a run is far from converged: the 2 x 128 run takes only 16 steps
-    # (measured 80.3% / 80.3% / 60.4% for the three runs), so the floor is low and the gap wide.
-    "09_distributed.ipynb": {"seed": 1, "num_epochs": 1, "train_subset": 4096, "test_subset": 2000,
-                             "min_test_accuracy": 0.6, "max_accuracy_gap": 0.3},
-    # 06's loading measurement (section 6) is not compared; nbval runs the full one. A shorter one
-    # (256 images, one run per path) proves the knobs work and still asserts the transforms are slowest.
-    "06_datasets.ipynb": {"seed": 1, "timing_images": 256, "timing_repeats": 1},
-}
-DEFAULT_PARAMETERS = {"seed": 1}
+#: Seconds any one cell may run under papermill before the test fails, naming it. The longest
+#: legitimate cell here (a shrunk torchrun launch, or a shrunk measurement) takes well under a minute.
+CELL_TIMEOUT = 240
+
+#: Values used in place of a range's end in this test, by notebook: only knobs whose end costs time
+#: (data sizes, epochs). The committed run (nbval) covers the real sizes. {name: {knob: (low, high)}}
+SHRINK: dict[str, dict[str, tuple[Any, Any]]] = {}
+
+#: Knobs held at one value in both passes, with the reason (thresholds a run is judged by, not
+#: settings a learner explores). {name: {knob: value}}
+HELD: dict[str, dict[str, Any]] = {}
+
+LOW_SEED, HIGH_SEED = 1, 12345
 
 
-def parameters_for(path: Path) -> dict:
-    """The CI parameters this notebook declares (papermill would inject unknown ones blindly)."""
-    declared = papermill.inspect_notebook(str(path))
-    wanted = CI_PARAMETERS.get(path.name, DEFAULT_PARAMETERS)
-    unknown = set(wanted) - set(declared)
-    assert not unknown, f"{path.name} has no parameters {sorted(unknown)} in its `parameters` cell"
-    return wanted
+def _available(knob: Knob, choice: Any, chosen: dict[str, Any]) -> bool:
+    """Whether this machine offers a choice: a device it has, a precision it runs natively."""
+    try:
+        if knob.name == "device":
+            choose_device(choice)
+        elif knob.name == "precision":
+            choose_precision(choose_device(chosen.get("device", "auto")).device, choice)
+    except (DeviceUnavailableError, PrecisionUnavailableError):
+        return False
+    return True
+
+
+def edge(knob: Knob, end: str, chosen: dict[str, Any]) -> Any:
+    """The value of ``knob`` at the ``"low"`` or ``"high"`` end of its stated range, on this machine."""
+    if knob.kind == "integer":
+        return LOW_SEED if end == "low" else HIGH_SEED
+    if knob.kind == "choices":
+        offered = [c for c in knob.choices if _available(knob, c, chosen)]
+        assert offered, f"no choice of {knob.name} {knob.choices} is available on this machine"
+        return offered[0] if end == "low" else offered[-1]
+    return knob.low if end == "low" else knob.high
+
+
+def play_parameters(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The two passes' parameters for one notebook: every knob at its low end, then at its high end."""
+    found, problems = knobs(path)
+    assert not problems, f"{path.name}: " + "; ".join(problems)
+    passes = []
+    for index, end in enumerate(("low", "high")):
+        chosen: dict[str, Any] = {}
+        for knob in found:  # in cell order: precision is decided after device
+            chosen[knob.name] = edge(knob, end, chosen)
+        for name, ends in SHRINK.get(path.name, {}).items():
+            chosen[name] = ends[index]
+        chosen.update(HELD.get(path.name, {}))
+        passes.append(chosen)
+    return passes[0], passes[1]
+
+
+def run_passes(path: Path, passes: list[dict[str, Any]], out: Path, timeout: int = CELL_TIMEOUT) -> None:
+    """Run a notebook once per parameter set, all in one kernel; fail naming the pass and the cell."""
+    nb = papermill.iorw.load_notebook_node(str(path))  # with the metadata papermill's own steps expect
+    played = copy.deepcopy(nb)
+    played.cells = []
+    starts = []
+    for parameters in passes:
+        starts.append(len(played.cells))
+        cells = papermill.parameterize.parameterize_notebook(copy.deepcopy(nb), parameters).cells
+        for cell in cells:  # one notebook holds every pass: cell ids must stay unique
+            cell.id = f"p{len(starts)}-{cell.get('id', len(played.cells))}"[:64]
+        played.cells += cells
+    try:
+        papermill.execute_notebook(played, str(out), kernel_name="python3", cwd=str(path.parent),
+                                   progress_bar=False, execution_timeout=timeout)
+    except papermill.PapermillExecutionError as err:
+        number = max(i for i, s in enumerate(starts) if s <= err.cell_index)
+        index = err.cell_index - starts[number]
+        injected = next(i for i, c in enumerate(played.cells[starts[number]:]) if "injected-parameters" in c.metadata.tags)
+        index -= index > injected  # the committed notebook's own numbering, without the injected cell
+        code_number = sum(c.cell_type == "code" for c in nb.cells[: index + 1])
+        source = "\n    ".join(err.source.splitlines()[:12])
+        pytest.fail(
+            f"{path.name}, Run All #{number + 1} with {passes[number]}: cell {index} (code cell {code_number}) "
+            f"raised {err.ename}: {err.evalue}\n  source:\n    {source}", pytrace=False)
+    except CellTimeoutError as err:
+        pytest.fail(f"{path.name}: a cell ran longer than {timeout} s (a hang?): {str(err)[:600]}", pytrace=False)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
-def test_notebook_runs_with_ci_parameters(path: Path, tmp_path: Path):
-    try:
-        papermill.execute_notebook(
-            str(path),
-            str(tmp_path / path.name),
-            parameters=parameters_for(path),
-            kernel_name="python3",
-            cwd=str(path.parent),
-            progress_bar=False,
-        )
-    except papermill.PapermillExecutionError as err:
-        source = "\n    ".join(err.source.splitlines()[:12])
-        pytest.fail(
-            f"{path.name}: cell {err.cell_index} (execution count {err.exec_count}) raised "
-            f"{err.ename}: {err.evalue}\n  source:\n    {source}",
-            pytrace=False,
-        )
+def test_every_knob_states_the_range_the_notebook_honours(path: Path):
+    found, problems = knobs(path)
+    assert not problems, f"{path.name}: " + "; ".join(problems)
+    assert any(k.name == "seed" for k in found), f"{path.name}: no `seed` knob"
 
 
-def test_every_ci_parameter_entry_names_a_notebook():
-    assert set(CI_PARAMETERS) <= {p.name for p in NOTEBOOKS}
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_a_learner_turns_every_knob_to_each_end_and_runs_all_twice(path: Path, tmp_path: Path):
+    low, high = play_parameters(path)
+    run_passes(path, [low, high], tmp_path / path.name)
+
+
+def test_every_shrink_and_held_entry_names_a_knob():
+    for table in (SHRINK, HELD):
+        for name, entries in table.items():
+            found = {k.name for k in knobs(NOTEBOOK_DIR / name)[0]}
+            assert set(entries) <= found, f"{name}: {sorted(set(entries) - found)} are not knobs of it"
 
 
 def test_capstone_accuracy_check_bites(tmp_path: Path):
@@ -72,6 +139,6 @@ def test_capstone_accuracy_check_bites(tmp_path: Path):
         papermill.execute_notebook(
             str(path), str(tmp_path / path.name), kernel_name="python3", cwd=str(path.parent),
             parameters={"num_epochs": 1, "train_subset": 512, "min_test_accuracy": 0.999},
-            progress_bar=False,
+            progress_bar=False, execution_timeout=CELL_TIMEOUT,
         )
     assert err.value.ename == "AssertionError" and "< 99.9%" in err.value.evalue
