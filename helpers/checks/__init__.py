@@ -54,6 +54,7 @@ EXERCISE_MODULES = {
     "7": "devices",
     "8": "mnist_cnn",
     "9": "distributed",
+    "10": "speed",
 }
 
 
