@@ -7,6 +7,7 @@ setting it here reaches the notebooks without any setup cell inside them.
 import os
 import shutil
 
+from tools import kernel_client_fix
 from tools.strict_kernel import make_strict_ipython_dir
 
 # The template is a skeleton to copy, not a lesson: it is not executed by the suite.
@@ -22,6 +23,8 @@ def pytest_configure(config):
     global _ipython_dir
     # Deprecations raised inside notebook kernels fail the test (tools/strict_kernel.py).
     _ipython_dir = make_strict_ipython_dir()
+    # papermill/nbclient could wait forever after a widget cell for a reply already there (tools/kernel_client_fix.py).
+    kernel_client_fix.install()
     os.environ["IPYTHONDIR"] = _ipython_dir
     # Kernelspecs of this venv win over any in the user's home folder.
     os.environ["JUPYTER_PREFER_ENV_PATH"] = "1"

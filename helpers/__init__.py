@@ -10,8 +10,10 @@ here; every function's docstring names the notebook that teaches it. Modules by 
 - ``graphs``    the autograd graph behind a tensor, traced and drawn
 - ``models``    the MNIST CNN
 - ``training``  ``train_one_epoch`` / ``evaluate`` / ``fit``
-- ``distributed`` shards per rank, backend choice and torchrun launching for DDP
+- ``distributed`` shards per rank, backend choice, accumulation steps, snapshots and torchrun launching for DDP
+- ``ddp_diagrams`` notebook 09's pictures: shards, gradients, epoch times, a restart timeline
 - ``drawing``   a digit drawn with the mouse, as an MNIST-style input
+- ``speed``     training speed measured one way (notebook 10 and the benchmark): recipes, rounds, FLOPs, profiles
 - ``checks``    automatic feedback for the exercises, one module per notebook
 
 Importing this package does nothing but define things: no downloads, no printing,

@@ -19,7 +19,8 @@ from typing import Any, NamedTuple
 import numpy as np
 import torch
 from PIL.Image import Image
-from torchvision import datasets, transforms
+from torchvision import datasets
+from torchvision.transforms import v2
 
 #: Mean and standard deviation of the 60000 training images (pixels in [0, 1]).
 #: Computed in 08_mnist_cnn.ipynb; used to normalize inputs to ~zero mean, unit std.
@@ -131,19 +132,34 @@ def prepare_mnist(root: str | Path | None = None) -> Path:
     return root
 
 
+def default_transform() -> v2.Compose:
+    """PIL image -> (1, 28, 28) float32 tensor, pixels / 255 normalized with MNIST_MEAN and MNIST_STD.
+
+    The current API (``transforms.v2``), in place of the deprecated v1 ``ToTensor()``: the same
+    values up to float32 rounding (ToDtype multiplies by 1/255 where ToTensor divided by 255, at most
+    one unit in the last place apart before Normalize), and a plain ``torch.Tensor`` as before.
+    Introduced in: 06_datasets.ipynb
+    """
+    return v2.Compose([
+        v2.ToImage(),  # PIL -> uint8 (1, 28, 28), channels first
+        v2.ToDtype(torch.float32, scale=True),  # -> float32 in [0, 1]
+        v2.Normalize(mean=[MNIST_MEAN], std=[MNIST_STD]),  # -> about mean 0, std 1
+        v2.ToPureTensor(),  # torchvision's Image subclass -> a plain torch.Tensor
+    ])
+
+
 def mnist_datasets(
     root: str | Path | None = None, transform: Callable[[Image], Any] | None = None
 ) -> tuple[datasets.MNIST, datasets.MNIST]:
     """The verified MNIST (train, test) as torchvision datasets; never downloads.
 
-    Default transform: ToTensor, then Normalize(MNIST_MEAN, MNIST_STD), so one item is
-    ((1, 28, 28) float32, int label). Introduced in: 00_setup_check.ipynb
+    Default transform (:func:`default_transform`): ``transforms.v2``'s ToImage, ToDtype(float32,
+    scale=True), Normalize(MNIST_MEAN, MNIST_STD), ToPureTensor, so one item is ((1, 28, 28) float32
+    torch.Tensor, int label). Introduced in: 00_setup_check.ipynb
     """
     root = prepare_mnist(root)
     if transform is None:
-        transform = transforms.Compose(
-            [transforms.ToTensor(), transforms.Normalize((MNIST_MEAN,), (MNIST_STD,))]
-        )
+        transform = default_transform()
     train = datasets.MNIST(root, train=True, transform=transform, download=False)
     test = datasets.MNIST(root, train=False, transform=transform, download=False)
     return train, test

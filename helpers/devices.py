@@ -1,8 +1,10 @@
-"""Which device the course computes on, and why.
+"""Which device the course computes on, and in which precision, and why.
 
-PyTorch itself always starts on the CPU (``torch.get_default_device()`` is ``cpu``
-even on a GPU machine); code moves models and data to an accelerator on purpose.
-These helpers choose that accelerator: CUDA, then Apple's MPS, then the CPU.
+A tensor created without ``device=`` lands on PyTorch's default device, which is the CPU on
+every machine (``torch.get_default_device()`` is ``cpu`` even with a GPU) until code changes
+it with ``torch.set_default_device``; ``*_like`` functions and operations follow their inputs'
+device. The course never changes that default: it picks a device here (CUDA, then Apple's
+MPS, then the CPU) and moves models and data there on purpose.
 """
 
 from __future__ import annotations
@@ -128,33 +130,58 @@ class PrecisionChoice:
         return self.dtype == torch.float16
 
 
+#: The bfloat16 instructions ``torch.cpu.get_capabilities()`` reports, by the name the course prints:
+#: x86's AVX512-BF16 and AMX-BF16, and Arm's BF16 extension (Armv8.6-A: e.g. Neoverse V1 and V2).
+_CPU_BF16 = (("AVX512-BF16", "avx512_bf16"), ("AMX", "amx_bf16"), ("Arm BF16", "bf16"))
+
+
 def cpu_bf16_features() -> list[str]:
-    """The CPU features that run bfloat16 natively, as torch reports them: "AVX512-BF16", "AMX".
+    """The CPU's bfloat16 instructions as torch reports them: "AVX512-BF16", "AMX", "Arm BF16".
 
-    An empty list means bfloat16 on this CPU is emulated (converted in software), usually slower
-    than float32. Wraps private torch functions, so a torch without them counts as none.
-    Introduced in: 08_mnist_cnn.ipynb
+    Read from ``torch.cpu.get_capabilities()`` (torch/cpu/__init__.py: the flags cpuinfo detects;
+    ``avx512_bf16`` and ``amx_bf16`` on x86, ``bf16`` on ARM64). ``torch.backends.cpu.get_cpu_capability()``
+    cannot tell: it names the vector instruction set PyTorch's kernels were picked for ("AVX2", "AVX512";
+    "DEFAULT" or an SVE width on Arm), never bfloat16. An empty list means bfloat16 is emulated on this
+    CPU (computed through float32 conversions), usually slower than float32; a torch without
+    ``get_capabilities`` counts as none. Introduced in: 08_mnist_cnn.ipynb
     """
-    probes = {"AVX512-BF16": "_is_avx512_bf16_supported", "AMX": "_is_amx_tile_supported"}
-    found = []
-    for name, probe in probes.items():
-        try:
-            if getattr(torch.cpu, probe)():
-                found.append(name)
-        except (AttributeError, RuntimeError):  # private API: absent or failing means "not known to work"
-            pass
-    return found
-
-
-def _cuda_bf16() -> bool:
     try:
-        return bool(torch.cuda.is_bf16_supported())
-    except (AssertionError, RuntimeError):
-        return False
+        capabilities = torch.cpu.get_capabilities()
+    except (AttributeError, RuntimeError):  # an older or unusual torch: "not known to work"
+        return []
+    return [name for name, key in _CPU_BF16 if capabilities.get(key) is True]
 
 
-def _native(kind: str, dtype: torch.dtype) -> tuple[bool, str]:
-    """Whether ``kind`` ("cpu", "cuda", "mps") runs ``dtype`` autocast natively, and why (or why not)."""
+def _cuda_bf16(device: torch.device) -> tuple[bool, str]:
+    """Whether CUDA device ``device`` runs bfloat16 natively, and why (or why not).
+
+    Native means compute capability 8.0 or newer (Ampere and later), asked of ``device`` itself
+    (``cuda`` without an index: the current device). Not ``torch.cuda.is_bf16_supported()``: in
+    torch 2.14 (torch/cuda/__init__.py) it asks about the current device only, answers True when
+    ``major >= 8``, and otherwise, by default (``including_emulation=True``), answers whether a
+    bfloat16 tensor can be created at all, which is True on a T4 or V100 that only emulates the
+    arithmetic; ``including_emulation=False`` is the ``major >= 8`` rule used here. On a ROCm build
+    the same function answers True for every AMD GPU without asking it, and the course follows it.
+    """
+    if torch.version.hip:
+        return True, "bfloat16: torch's ROCm build counts every AMD GPU as supporting it"
+    if not torch.cuda.is_available():
+        return False, "bfloat16: no CUDA GPU is available here to run it"
+    count = torch.cuda.device_count()
+    index = torch.cuda.current_device() if device.index is None else device.index
+    if index >= count:
+        return False, f"bfloat16: there is no cuda:{index} (this machine has {count} CUDA device(s))"
+    major, minor = torch.cuda.get_device_capability(index)
+    gpu = f"cuda:{index} ({torch.cuda.get_device_name(index)}, compute capability {major}.{minor})"
+    if (major, minor) >= (8, 0):
+        return True, f"bfloat16: {gpu} runs it natively (compute capability 8.0 and newer do)"
+    return False, (f"bfloat16: {gpu} would only emulate it (NVIDIA GPUs compute in bfloat16 from compute "
+                   "capability 8.0 on)")
+
+
+def _native(device: torch.device, dtype: torch.dtype) -> tuple[bool, str]:
+    """Whether ``device`` runs ``dtype`` autocast natively, and why (or why not)."""
+    kind = device.type
     if dtype == torch.float32:
         return True, "float32: every device computes in it natively"
     if dtype == torch.float16:
@@ -163,30 +190,29 @@ def _native(kind: str, dtype: torch.dtype) -> tuple[bool, str]:
         return False, (f"float16 autocast is for CUDA GPUs (with a GradScaler); on {kind} use "
                        "'bfloat16' where it is native, or 'float32'")
     if kind == "cuda":
-        if _cuda_bf16():
-            return True, "bfloat16: this CUDA GPU supports it natively"
-        return False, "bfloat16: this CUDA GPU does not support it natively (it needs compute capability 8.0+)"
+        return _cuda_bf16(device)
     if kind == "cpu":
         features = cpu_bf16_features()
         if features:
-            return True, f"bfloat16: this CPU has {' and '.join(features)}"
-        return False, ("bfloat16: this CPU has neither AVX512-BF16 nor AMX, so bfloat16 would be emulated "
-                       "(usually slower than float32)")
+            return True, f"bfloat16: this CPU has {' and '.join(features)} instructions"
+        return False, ("bfloat16: this CPU reports no bfloat16 instructions (no AVX512-BF16 or AMX on x86, "
+                       "no BF16 extension on Arm), so bfloat16 would be emulated (usually slower than float32)")
     return False, f"bfloat16 autocast is not used on {kind} by this course; float32 is"
 
 
 def choose_precision(device: torch.device | str, requested: str = "auto") -> PrecisionChoice:
     """Pick the training precision for ``device``: ``requested`` if it is native there, else stop.
 
-    ``requested``: "auto" (bfloat16 where the device runs it natively: a CUDA GPU that
-    supports it, or a CPU with AVX512-BF16 or AMX; float32 otherwise), "float32",
+    ``requested``: "auto" (bfloat16 where the device runs it natively: a CUDA GPU of compute
+    capability 8.0 or newer, or a CPU with AVX512-BF16, AMX or Arm's BF16; float32 otherwise), "float32",
     "bfloat16" or "float16" (CUDA only). A precision the device would only emulate raises
     PrecisionUnavailableError saying why, instead of silently training several times slower.
     Introduced in: 08_mnist_cnn.ipynb
     """
-    kind = torch.device(device).type
+    device = torch.device(device)
+    kind = device.type
     if requested in (None, "", "auto"):
-        native, why = _native(kind, torch.bfloat16)
+        native, why = _native(device, torch.bfloat16)
         if native:
             return PrecisionChoice(torch.bfloat16, f"{why} (auto)")
         return PrecisionChoice(torch.float32, f"float32 (auto): {why.removeprefix('bfloat16: ')}")
@@ -194,7 +220,7 @@ def choose_precision(device: torch.device | str, requested: str = "auto") -> Pre
         raise PrecisionUnavailableError(
             f"Unknown precision {requested!r}: use 'auto', 'float32', 'bfloat16' or 'float16'."
         )
-    native, why = _native(kind, PRECISIONS[requested])
+    native, why = _native(device, PRECISIONS[requested])
     if not native:
         raise PrecisionUnavailableError(
             f"{requested!r} was asked for on {kind}, but {why.removeprefix(requested + ': ')}. "

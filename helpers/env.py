@@ -31,6 +31,16 @@ def pinned_versions(requirements: str | Path | None = None) -> dict[str, str]:
     return pins
 
 
+def matches_pin(installed: str | None, pinned: str) -> bool:
+    """Whether an installed version satisfies the pin ``==pinned``, as pip decides it.
+
+    A local build label after ``+`` does not count: pip's ``torch==2.14.1`` installs and accepts
+    ``2.14.1+cpu`` or ``2.14.1+cu130`` (PEP 440), so those match the pin ``2.14.1``.
+    Introduced in: 00_setup_check.ipynb
+    """
+    return installed is not None and installed.split("+", 1)[0] == pinned
+
+
 def installed_version(package: str) -> str | None:
     """The installed version of a distribution, or None. Introduced in: 00_setup_check.ipynb"""
     try:
@@ -79,7 +89,7 @@ def setup_problems(report: dict[str, str], pins: dict[str, str] | None = None) -
         problems.append(f"Python {report['python']} is too old: the course needs 3.11 or newer.")
     for package in REPORTED_PACKAGES:
         want, have = pins.get(package), report.get(package)
-        if want and have != want:
+        if want and not matches_pin(have, want):
             problems.append(
                 f"{package} is {have}, the course pins {want}: run `make lab` from the project "
                 "folder (it installs the pinned versions) and pick its kernel."

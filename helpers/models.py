@@ -1,7 +1,10 @@
 """Models that the notebooks build and then reuse.
 
-The MNIST CNN keeps the classic walk-through's layers (two 3x3 convolutions, two 2x2
-max-pools, two fully connected layers) so a reader recognises it; comments give the
+The MNIST CNN is the network of the classic MNIST walk-through articles (the course calls it
+the article's network): two 3x3 convolutions, each followed by a 2x2 max-pool and a ReLU,
+then two fully connected layers, kept so a reader recognises it. It is not the network of
+pytorch/examples' ``mnist/main.py``, which pools once, after both convolutions (its fc1
+takes 64*12*12 = 9216 inputs), adds dropout and ends with ``log_softmax``. Comments give the
 shape of ``X`` after every step.
 """
 
@@ -15,8 +18,10 @@ from torch import nn
 class MnistCNN(nn.Module):
     """conv 1->32 3x3, pool 2, ReLU, conv 32->64 3x3, pool 2, ReLU, fc 1600->128, ReLU, fc 128->10.
 
-    Takes ``X`` of shape (B, 1, 28, 28), normalized pixels; returns ``logits`` of shape
-    (B, 10): raw scores, no softmax (``nn.CrossEntropyLoss`` applies log-softmax itself).
+    The walk-through articles' network (a pool after each convolution), not pytorch/examples'
+    (one pool after both, fc 9216->128). Takes ``X`` of shape (B, 1, 28, 28), normalized
+    pixels; returns ``logits`` of shape (B, 10): raw scores, no softmax
+    (``nn.CrossEntropyLoss`` applies log-softmax itself).
     Max-pool comes before ReLU: the two commute, so the function is the same as
     ReLU-then-pool, but ReLU then touches 4x fewer numbers. Works in either memory
     format (``flatten``, not ``view``, so ``channels_last`` tensors are fine).

@@ -7,6 +7,7 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 import torch
+from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 
 
@@ -53,12 +54,14 @@ def plot_history(history: Sequence[Mapping[str, Any]]) -> Figure:
         for h in history if h.get("batches")
         for batch, loss in h.get("log", [])
     ]
+    train_style = {"color": OKABE_ITO["blue"], "marker": "o", "linestyle": "-"}
+    test_style = {"color": OKABE_ITO["orange"], "marker": "s", "linestyle": "--"}  # told apart by dash and marker too
     if logged:
-        ax_loss.plot(*zip(*logged), color="tab:blue", alpha=0.35, lw=1, label="train (logged batches)")
-    ax_loss.plot(epochs, [h["train_loss"] for h in history], "o-", color="tab:blue", label="train")
-    ax_loss.plot(epochs, [h["test_loss"] for h in history], "s-", color="tab:orange", label="test")
-    ax_acc.plot(epochs, [100 * h["train_accuracy"] for h in history], "o-", color="tab:blue", label="train")
-    ax_acc.plot(epochs, [100 * h["test_accuracy"] for h in history], "s-", color="tab:orange", label="test")
+        ax_loss.plot(*zip(*logged), color=OKABE_ITO["blue"], alpha=0.35, lw=1, label="train (logged batches)")
+    ax_loss.plot(epochs, [h["train_loss"] for h in history], **train_style, label="train")
+    ax_loss.plot(epochs, [h["test_loss"] for h in history], **test_style, label="test")
+    ax_acc.plot(epochs, [100 * h["train_accuracy"] for h in history], **train_style, label="train")
+    ax_acc.plot(epochs, [100 * h["test_accuracy"] for h in history], **test_style, label="test")
     for ax, name in ((ax_loss, "loss (mean per image)"), (ax_acc, "accuracy (%)")):
         ax.set_xlabel("epoch")
         ax.set_ylabel(name)
@@ -76,9 +79,10 @@ def plot_confusion_matrix(
 ) -> Figure:
     """Draw a (C, C) confusion matrix: row = true class, column = predicted class.
 
-    The colour shows the mistakes only (off-diagonal counts; the right answers would swamp
-    them), every non-zero count is written in its cell in black or white, whichever reads
-    better on that cell's colour, and the diagonal (right answers) is outlined and bold.
+    The colour (white to Okabe-Ito vermillion, so it reads as lightness too) shows the mistakes
+    only (off-diagonal counts; the right answers would swamp them), every non-zero count is
+    written in its cell in black or white, whichever reads better on that cell's colour, and the
+    diagonal (right answers) is outlined and bold.
     Introduced in: 08_mnist_cnn.ipynb
     """
     cm = cm.detach().cpu()
@@ -86,15 +90,16 @@ def plot_confusion_matrix(
     names = list(class_names) if class_names is not None else [str(i) for i in range(n)]
     errors = cm.clone().fill_diagonal_(0)  # colour by mistakes only: the diagonal would swamp them
     fig, ax = plt.subplots(figsize=(0.62 * n + 1.8, 0.62 * n + 1.3))
-    image = ax.imshow(errors.numpy(), cmap="Reds", vmin=0, vmax=max(int(errors.max()), 1))
+    cmap = LinearSegmentedColormap.from_list("mistakes", ["white", OKABE_ITO["vermillion"]])
+    image = ax.imshow(errors.numpy(), cmap=cmap, vmin=0, vmax=max(int(errors.max()), 1))
     for i in range(n):
         for j in range(n):
             count = int(cm[i, j])
             if i == j:
-                ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="tab:blue", lw=2))
+                ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor=OKABE_ITO["blue"], lw=2))
                 ax.text(j, i, str(count), ha="center", va="center", fontsize=9, fontweight="bold", color="black")
             elif count:
-                dark = image.norm(count) > 0.55  # a dark red cell: white text reads better
+                dark = image.norm(count) > 0.55  # a deep vermillion cell: white text reads better
                 ax.text(j, i, str(count), ha="center", va="center", fontsize=11, color="white" if dark else "black")
     fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="mistakes (off-diagonal count)")
     ax.set_xticks(range(n), names)
@@ -110,16 +115,12 @@ def plot_confusion_matrix(
 def plot_prediction(
     image: torch.Tensor, probabilities: torch.Tensor, true_label: int | None = None, top: int = 3
 ) -> Figure:
-    """One image beside a bar chart of the model's probability for each class.
+    """One image beside a bar chart of the model's probability for each class (:func:`draw_probabilities`).
 
-    ``image``: (1, H, W) or (H, W); ``probabilities``: (C,) summing to 1. The predicted
-    class's bar is green (red, hatched, when it is not ``true_label``), the true class's
-    bar is blue and hatched when the prediction is wrong, and the ``top`` most likely
-    classes carry their probability as a label; the title says whether the prediction is
-    right. Introduced in: 08_mnist_cnn.ipynb
+    ``image``: (1, H, W) or (H, W); ``probabilities``: (C,) summing to 1. The title says
+    whether the prediction is right. Introduced in: 08_mnist_cnn.ipynb
     """
     image = image.detach().cpu().reshape(image.shape[-2:])
-    probabilities = probabilities.detach().cpu().float()
     predicted = int(probabilities.argmax())
     right = true_label in (None, predicted)
     fig, (ax_img, ax_bar) = plt.subplots(1, 2, figsize=(7, 2.6), gridspec_kw={"width_ratios": [1, 2]})
@@ -129,28 +130,52 @@ def plot_prediction(
     if true_label is not None:
         title += f", true {true_label}" + (" ✓" if right else " ✗")
     ax_img.set_title(title, fontsize=10)
-    colors = ["tab:gray"] * len(probabilities)
-    colors[predicted] = "tab:green" if right else "tab:red"
-    bars = ax_bar.bar(range(len(probabilities)), probabilities.numpy(), color=colors)
-    if not right:
-        bars[predicted].set_hatch("xx")
-        bars[true_label].set_color("tab:blue")
-        bars[true_label].set_hatch("//")
-    for k in probabilities.topk(min(top, len(probabilities))).indices.tolist():
-        ax_bar.annotate(f"{probabilities[k]:.1%}", (k, float(probabilities[k])), xytext=(0, 2),
-                        textcoords="offset points", ha="center", va="bottom", fontsize=8)
-    ax_bar.set_xticks(range(len(probabilities)))
-    ax_bar.set_ylim(0, 1.12)  # room for the labels above a bar of 1
-    ax_bar.set_yticks([0, 0.25, 0.5, 0.75, 1])
-    ax_bar.set_xlabel("class")
-    ax_bar.set_ylabel("probability")
+    draw_probabilities(ax_bar, probabilities, true_label, top)
     fig.tight_layout()
     return fig
 
 
+#: The bars of :func:`draw_probabilities`: (colour, hatch) by role, in OKABE_ITO's colours (defined
+#: below); the hatches tell a wrong prediction and the truth apart without colour.
+PREDICTION_STYLE = {
+    "other": ("#BBBBBB", ""),  # neutral grey
+    "right": ("#009E73", ""),  # bluish green
+    "wrong": ("#D55E00", "xx"),  # vermillion
+    "truth": ("#0072B2", "//"),  # blue
+}
+
+
+def draw_probabilities(ax: plt.Axes, probabilities: torch.Tensor, true_label: int | None = None, top: int = 3) -> None:
+    """A bar per class on ``ax``: the model's probabilities (C,), the ``top`` largest labelled.
+
+    The predicted class's bar is bluish green when right; when it is not ``true_label`` it is
+    vermillion and cross-hatched, and the true class's bar blue and hatched with slashes
+    (:data:`PREDICTION_STYLE`). Introduced in: 08_mnist_cnn.ipynb
+    """
+    probabilities = probabilities.detach().cpu().float()
+    predicted = int(probabilities.argmax())
+    right = true_label in (None, predicted)
+    roles = ["other"] * len(probabilities)
+    roles[predicted] = "right" if right else "wrong"
+    if not right:
+        roles[true_label] = "truth"
+    bars = ax.bar(range(len(probabilities)), probabilities.numpy(), color=[PREDICTION_STYLE[r][0] for r in roles])
+    for bar, role in zip(bars, roles):
+        bar.set_hatch(PREDICTION_STYLE[role][1])
+    for k in probabilities.topk(min(top, len(probabilities))).indices.tolist():
+        ax.annotate(f"{probabilities[k]:.1%}", (k, float(probabilities[k])), xytext=(0, 2),
+                    textcoords="offset points", ha="center", va="bottom", fontsize=8)
+    ax.set_xticks(range(len(probabilities)))
+    ax.set_ylim(0, 1.12)  # room for the labels above a bar of 1
+    ax.set_yticks([0, 0.25, 0.5, 0.75, 1])
+    ax.set_xlabel("class")
+    ax.set_ylabel("probability")
+
+
 # ---------------------------------------------------------------- tensors as boxes (01_tensors)
 #: Okabe-Ito colours, distinguishable with every common colour-vision deficiency.
-OKABE_ITO = {"orange": "#E69F00", "sky blue": "#56B4E9", "bluish green": "#009E73", "vermillion": "#D55E00"}
+OKABE_ITO = {"orange": "#E69F00", "sky blue": "#56B4E9", "bluish green": "#009E73", "vermillion": "#D55E00",
+             "blue": "#0072B2", "reddish purple": "#CC79A7", "yellow": "#F0E442", "black": "#000000"}
 
 
 def draw_grid(ax: plt.Axes, x: torch.Tensor, title: str = "", highlight: torch.Tensor | None = None,

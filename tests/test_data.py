@@ -115,3 +115,42 @@ def test_unnormalized_pixels_are_in_unit_range(mnist_copy: Path):
     assert mnist.X_test.min().item() == 0.0 and mnist.X_test.max().item() == 1.0
     assert abs(mnist.X_train.mean().item() - data.MNIST_MEAN) < 1e-4
     assert abs(mnist.X_train.std().item() - data.MNIST_STD) < 1e-4
+
+
+def test_default_transform_is_v2_and_warns_nothing(mnist_copy: Path):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a deprecated transform (v1 or v2 ToTensor) would fail here
+        train, test = data.mnist_datasets(mnist_copy)
+        X, y = train[7]
+    assert type(X) is torch.Tensor and X.shape == (1, 28, 28) and X.dtype == torch.float32 and y == 3
+    names = [type(step).__name__ for step in data.default_transform().transforms]
+    assert names == ["ToImage", "ToDtype", "Normalize", "ToPureTensor"]
+
+
+def test_default_transform_gives_the_old_v1_values_up_to_float32_rounding(mnist_copy: Path):
+    """v1 ToTensor divided by 255; v2 ToDtype(scale=True) multiplies by 1/255: at most 1 ulp apart."""
+    import warnings
+
+    from torchvision import transforms
+    from torchvision.transforms import v2
+
+    pixels = torch.arange(256, dtype=torch.uint8).reshape(1, 16, 16)  # every value a pixel can take
+    new = v2.ToDtype(torch.float32, scale=True)(v2.ToImage()(pixels)).as_subclass(torch.Tensor)
+    old = pixels.float().div(255)  # what v1 ToTensor computes
+    ulp_up = torch.nextafter(old, torch.full_like(old, 2.0))
+    ulp_down = torch.nextafter(old, torch.full_like(old, -1.0))
+    assert bool(((new == old) | (new == ulp_up) | (new == ulp_down)).all())
+    assert (new == old).sum() > 100  # most pixel values agree bit for bit
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the v1 pipeline, as it was
+        v1 = transforms.Compose([transforms.ToTensor(), transforms.Normalize((data.MNIST_MEAN,), (data.MNIST_STD,))])
+    raw, _ = data.mnist_datasets(mnist_copy, transform=v2.Identity())
+    current, _ = data.mnist_datasets(mnist_copy)
+    mnist = data.load_mnist_tensors(mnist_copy)
+    for i in (0, 1, 7, 59999):
+        X = current[i][0]
+        torch.testing.assert_close(X, v1(raw[i][0]), rtol=0, atol=4e-7)  # 1 ulp of [0, 1], / MNIST_STD
+        torch.testing.assert_close(X, mnist.X_train[i], rtol=0, atol=4e-7)

@@ -1,12 +1,17 @@
 """helpers.drawing: a canvas drawing becomes an MNIST-style input, the way MNIST's digits were made."""
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
 from PIL import Image, ImageDraw
+from torch import nn
 
 from helpers.data import MNIST_MEAN, MNIST_STD, load_mnist_tensors
-from helpers.drawing import EmptyDrawingError, as_canvas_pixels, center_of_mass, preprocess_drawing, to_grey
+from helpers.drawing import (
+    NOTHING_DRAWN, EmptyDrawingError, Pen, answer_drawing, as_canvas_pixels, center_of_mass, digit_canvas,
+    plot_drawing, preprocess_drawing, read_drawing, to_grey,
+)
 
 
 def _canvas(draw_fn, size: int = 280) -> np.ndarray:
@@ -85,3 +90,84 @@ def test_test_images_round_trip_to_their_class():
     assert as_canvas_pixels(X_test[0]).shape == (280, 280, 4) and as_canvas_pixels(X_test[0]).dtype == np.uint8
     agree = (classify(round_trip)[known] == y_test[known]).float().mean().item()
     assert known.sum() > 120 and agree >= 0.95
+
+
+
+# ---------------------------------------------------------------- the drawing pad of 08, without a browser
+
+class ReadsTheInkColumn(nn.Module):
+    """A stand-in model: logits that favour the class of the column band holding the most ink."""
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        bands = X[:, 0].sum(dim=1)[:, 4:24].reshape(len(X), 10, 2).sum(-1)  # (B, 10): ink per band of columns
+        return 5 * bands / bands.abs().amax(dim=1, keepdim=True)
+
+
+def _stroke_at_column(col: int) -> np.ndarray:
+    return _canvas(lambda d: d.line([(col, 40), (col, 240)], fill="white", width=18))
+
+
+def test_read_drawing_preprocesses_then_predicts_in_eval_mode():
+    model = nn.Sequential(nn.Flatten(), nn.Dropout(0.9), nn.Linear(784, 10))  # dropout: the mode matters
+    pixels = _stroke_at_column(140)
+    image, probabilities = read_drawing(model, pixels, "cpu")
+    assert image.shape == (1, 28, 28) and probabilities.shape == (10,) and probabilities.dtype == torch.float32
+    torch.testing.assert_close(image, preprocess_drawing(pixels)[0])
+    assert not model.training  # eval(): dropout off, so two reads agree
+    torch.testing.assert_close(read_drawing(model, pixels, "cpu")[1], probabilities)
+    assert probabilities.sum().item() == pytest.approx(1.0)
+    assert not probabilities.requires_grad
+
+
+def test_answer_drawing_says_what_to_do_or_what_the_model_reads():
+    model = ReadsTheInkColumn()
+    assert answer_drawing(model, None, "cpu") == (NOTHING_DRAWN, None, None)
+    text, image, probabilities = answer_drawing(model, _canvas(lambda d: None), "cpu")
+    assert text.startswith("The canvas is empty") and image is None and probabilities is None
+    text, image, probabilities = answer_drawing(model, _stroke_at_column(140), "cpu")
+    digit = int(probabilities.argmax())
+    assert text == f"the model reads a {digit} ({probabilities[digit]:.0%} sure)" and image.shape == (1, 28, 28)
+
+
+def test_the_pen_draws_a_dot_on_press_lines_while_pressed_and_nothing_after_lifting():
+    pen = Pen()
+    assert pen.move(5, 5) is None  # moving without pressing draws nothing
+    assert pen.press(10, 20) == ("dot", 10, 20)
+    assert pen.move(15, 25) == ("line", 10, 20, 15, 25)
+    assert pen.move(30, 40) == ("line", 15, 25, 30, 40)  # each line starts where the last ended
+    pen.lift(30, 40)
+    assert pen.move(50, 50) is None and not pen.down
+
+
+def _widgets(pad):
+    canvas = pad.children[0]
+    buttons = {b.description: b for b in pad.children[1].children}
+    return canvas, buttons, pad.children[2]
+
+
+def test_digit_canvas_wires_the_pad_buttons_and_answer(capsys):
+    pad = digit_canvas(ReadsTheInkColumn(), "cpu")
+    canvas, buttons, answer = _widgets(pad)
+    assert type(canvas).__name__ == "Canvas" and (canvas.width, canvas.height) == (280, 280)
+    assert canvas.sync_image_data and canvas.layout.width == canvas.layout.height == "280px"
+    assert set(buttons) == {"Predict", "Clear"}  # tools/browser_check.py presses these by name
+    buttons["Predict"].click()  # no pixels have come back from a browser
+    assert NOTHING_DRAWN in capsys.readouterr().out
+    from ipycanvas.utils import binary_image
+
+    canvas.set_trait("image_data", binary_image(_stroke_at_column(140)))  # what the browser would sync
+    buttons["Predict"].click()
+    out = capsys.readouterr().out
+    assert "the model reads a " in out and "% sure)" in out
+    plt.close("all")
+
+
+def test_plot_drawing_shows_the_drawing_the_input_and_the_bars():
+    pixels = as_canvas_pixels(load_mnist_tensors(normalize=False).X_test[0])
+    image, probabilities = preprocess_drawing(pixels)[0], torch.softmax(torch.arange(10.0), 0)
+    fig = plot_drawing(pixels, image, probabilities)
+    ax_drawn, ax_seen, ax_bar = fig.axes
+    assert ax_drawn.images[0].get_array().shape == (280, 280) and ax_seen.images[0].get_array().shape == (28, 28)
+    assert [p.get_height() for p in ax_bar.patches] == pytest.approx(probabilities.tolist())
+    assert ax_bar.get_title() == "predicted 9" and "28x28" in ax_seen.get_title()
+    plt.close(fig)

@@ -37,3 +37,15 @@ def test_device_problem_is_reported_not_raised(monkeypatch):
     report = env.environment_report("cuda")
     assert report["device"].startswith("problem: 'cuda' was asked for as an argument")
     assert any("no working CUDA device" in p for p in env.setup_problems(report))
+
+
+def test_a_local_build_label_matches_its_pin():
+    """pip's `torch==2.14.1` installs 2.14.1+cpu from PyTorch's CPU index: that is the pinned version."""
+    assert env.matches_pin("2.14.1+cpu", "2.14.1") and env.matches_pin("2.14.1+cu130", "2.14.1")
+    assert env.matches_pin("2.14.1", "2.14.1")
+    assert not env.matches_pin("2.14.10", "2.14.1") and not env.matches_pin(None, "2.14.1")
+    report = env.environment_report()
+    report["torch"] = "2.14.1+cpu"
+    assert env.setup_problems(report, pins={"torch": "2.14.1"}) == []
+    report["torch"] = "2.13.0+cpu"
+    assert "torch is 2.13.0+cpu, the course pins 2.14.1" in env.setup_problems(report, pins={"torch": "2.14.1"})[0]

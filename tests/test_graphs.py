@@ -8,7 +8,9 @@ import matplotlib.pyplot as plt
 import pytest
 import torch
 
-from helpers.graphs import KIND_COLORS, AutogradGraph, GraphNode, _layers, draw_graph, trace_graph
+from helpers.graphs import (
+    KIND_COLORS, KIND_SHAPES, AutogradGraph, GraphNode, _layers, draw_graph, saved_tensors, trace_graph,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -154,3 +156,61 @@ def test_draw_graph_puts_each_name_at_its_rank_in_its_colour_with_arrows_the_for
     assert x_of["loss\n()"] == 0 and x_of["b\n()"] != x_of["MulBackward0"]  # no two boxes on one spot
     lo, hi = ax.get_ylim()
     assert lo < 0 and hi > 5  # every box inside the visible area
+
+
+def test_every_kind_differs_in_outline_or_border_not_only_in_colour():
+    # Colour-blind readers tell the boxes apart by shape and border: no two kinds share both.
+    looks = {kind: (style["boxstyle"].split(",")[0], style["linestyle"], style["linewidth"])
+             for kind, style in KIND_SHAPES.items()}
+    assert set(looks) == set(KIND_COLORS) == {"leaf", "op", "output", "saved", "freed"}
+    assert len(set(looks.values())) == len(looks), looks
+
+
+def test_drawn_boxes_carry_their_kind_s_outline_and_border():
+    t = linear()
+    fig = draw_graph(t["loss"], t, saved=True)
+    fig.canvas.draw()
+    by_label = {box.get_text(): box.get_bbox_patch() for box in fig.axes[0].texts if box.get_text()}
+    for label, kind in [("x\n(3,)", "leaf"), ("MulBackward0", "op"), ("loss\n()", "output"), ("result\n(3,)", "saved")]:
+        patch = by_label[label]
+        assert patch.get_linestyle() == KIND_SHAPES[kind]["linestyle"]
+        assert patch.get_linewidth() == KIND_SHAPES[kind]["linewidth"]
+        assert type(patch.get_boxstyle()).__name__.lower() == KIND_SHAPES[kind]["boxstyle"].split(",")[0]
+
+
+def test_saved_tensors_are_traced_named_by_memory_and_freed_by_backward():
+    t = linear()
+    graph = trace_graph(t["loss"], t, saved=True)
+    labels = {graph.nodes[s].label: graph.nodes[op].label for s, op in graph.saved}
+    # w * x saves both factors; tanh saves its result; add and sum save no tensor
+    assert labels == {"other = x\n(3,)": "MulBackward0", "self = w\n(3,)": "MulBackward0",
+                      "result\n(3,)": "TanhBackward0"}
+    assert graph.count("saved") == 3 and graph.count("freed") == 0
+    assert trace_graph(t["loss"], t).saved == ()  # only on request
+    t["loss"].backward()
+    after = trace_graph(t["loss"], t, saved=True)
+    assert after.count("saved") == 0 and after.count("freed") == 3
+    assert sorted(n.label for n in after.nodes if n.kind == "freed") == ["other: freed", "result: freed", "self: freed"]
+    assert after.edges == graph.edges  # the structure is still there: only the saved tensors went
+
+
+def test_saved_tensors_skip_what_is_not_a_tensor():
+    x = torch.ones(2, 3, requires_grad=True)
+    node = x.sum().grad_fn  # SumBackward0 keeps the input's sizes, not a tensor
+    assert saved_tensors(node) == []
+    mm = (x @ torch.ones(3, 2)).grad_fn  # the constant is saved; x (self) is not needed: None
+    assert [name for name, _ in saved_tensors(mm)] == ["mat2"]
+
+
+def test_saved_tensors_sit_beside_their_node_and_are_tied_in_a_chain():
+    t = linear()
+    fig = draw_graph(t["loss"], t, saved=True)
+    ax = fig.axes[0]
+    boxes = {box.get_text(): box for box in ax.texts if box.get_text()}
+    mul_y = boxes["MulBackward0"].get_position()[1]
+    assert boxes["other = x\n(3,)"].get_position()[1] == boxes["self = w\n(3,)"].get_position()[1] == mul_y
+    ties = [(a.anncoords.get_text(), a.xycoords.get_text()) for a in ax.texts
+            if not a.get_text() and a.arrowprops.get("linestyle") == ":"]
+    assert sorted(ties) == sorted([("MulBackward0", "other = x\n(3,)"), ("other = x\n(3,)", "self = w\n(3,)"),
+                                   ("TanhBackward0", "result\n(3,)")])
+    fig.canvas.draw()

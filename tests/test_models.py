@@ -89,3 +89,13 @@ def test_module_has_no_backward_the_loss_does():
     loss = nn.CrossEntropyLoss()(model(_images(2)), torch.tensor([1, 2]))
     loss.backward()
     assert model.fc2.bias.grad is not None and model.fc2.bias.grad.shape == (10,)
+
+
+def test_not_the_pytorch_examples_network():
+    """The docstrings say which network this is: a pool after each convolution (fc1 takes 64·5·5), not
+    pytorch/examples' mnist/main.py (one pool after both convolutions, fc1 takes 64·12·12 = 9216)."""
+    model = _model()
+    X = _images(1)
+    one_pool = F.max_pool2d(F.relu(model.conv2(F.relu(model.conv1(X)))), 2)
+    assert one_pool.flatten(1).shape == (1, 9216) and model.fc1.in_features == 1600
+    assert "9216" in MnistCNN.__doc__ and "walk-through" in MnistCNN.__doc__

@@ -35,11 +35,44 @@ CELL_TIMEOUT = 240
 
 #: Values used in place of a range's end in this test, by notebook: only knobs whose end costs time
 #: (data sizes, epochs). The committed run (nbval) covers the real sizes. {name: {knob: (low, high)}}
-SHRINK: dict[str, dict[str, tuple[Any, Any]]] = {}
+SHRINK: dict[str, dict[str, tuple[Any, Any]]] = {
+    # 08: data size and epochs only cost time; the committed run (nbval) trains on all 60000 images for 2 epochs.
+    "08_mnist_cnn.ipynb": {"train_subset": (1000, 2000), "num_epochs": (1, 2)},
+    # 06, 07: timing sizes and repeats only cost time (06 reads timing_images with 0, 1 and 2 workers, best of
+    # timing_repeats; 07 times matrix_size matmuls repeats times); what the notebooks assert holds at any size.
+    "06_datasets.ipynb": {"timing_images": (256, 512), "timing_repeats": (1, 2)},
+    "07_devices.ipynb": {"matrix_size": (64, 256), "repeats": (1, 3)},
+    # 04: the initialisation experiment's cost grows with width³ (30 layers of 512 take ~5 s of CPU per pass);
+    # tests/test_notebook_edits.py checks the range's far corner (30 layers of 512 stay finite) on its own.
+    "04_modules.ipynb": {"width": (16, 256)},
+    # 09: every run is a torchrun launch (8 process-group starts per pass); images, epochs and test images only
+    # cost time (the committed run trains 2 epochs on 8000). nproc 3 and 4 only add a process to start per launch
+    # on these 2 cores; 3 ranks' kill-and-resume was checked bit-identical by hand (settle_buckets is why).
+    # Pass 1 (1 epoch) kills a worker before the first snapshot, pass 2 after it: both resume paths run.
+    "09_distributed.ipynb": {"train_subset": (2000, 2000), "num_epochs": (1, 2), "test_subset": (1000, 1000),
+                             "nproc": (2, 2)},
+    # 05: steps on the surfaces (times a 21-rate sweep) and MNIST images only cost time (the race trains five
+    # models on train_subset images); the committed run uses 300 steps and 6400 + 2000 images, and the notebook
+    # asserts only what holds at any size. batch_size still goes from 32 to 512.
+    "05_optimizers.ipynb": {"surface_steps": (50, 300), "train_subset": (1280, 1280), "test_subset": (500, 500)},
+    # 10: window size, rounds, epochs and images only cost time (every window trains whole batches, the median
+    # needs 3 rounds; 4 in pass 2 takes the even-count median). The committed run measures 9600-image windows and
+    # races two epochs on all 60000 images; its asserts (invariants) are the same at any size.
+    "10_making_it_fast.ipynb": {"window_images": (256, 256), "rounds": (3, 4), "num_epochs": (1, 1),
+                                "race_images": (2560, 2560), "test_images": (1000, 1000)},
+}
 
 #: Knobs held at one value in both passes, with the reason (thresholds a run is judged by, not
 #: settings a learner explores). {name: {knob: value}}
-HELD: dict[str, dict[str, Any]] = {}
+HELD: dict[str, dict[str, Any]] = {
+    # 08: min_test_accuracy is the bar the real run is judged by (99% after 2 epochs on 60000 images), which a
+    # shrunk run cannot reach; held at 0 here, and test_capstone_accuracy_check_bites proves the check bites.
+    "08_mnist_cnn.ipynb": {"min_test_accuracy": 0},
+    # 10: "inductor" compiles C++ for tens of seconds (more than this test's whole budget on 2 cores); "aot_eager"
+    # runs the same cells (torch.compile, its timing, the payoff) through TorchDynamo and AOTAutograd without
+    # generating code. tests/test_speed.py proves the no-compiler message; the committed run uses inductor.
+    "10_making_it_fast.ipynb": {"compile_backend": "aot_eager"},
+}
 
 LOW_SEED, HIGH_SEED = 1, 12345
 
@@ -97,7 +130,8 @@ def run_passes(path: Path, passes: list[dict[str, Any]], out: Path, timeout: int
         played.cells += cells
     try:
         papermill.execute_notebook(played, str(out), kernel_name="python3", cwd=str(path.parent),
-                                   progress_bar=False, execution_timeout=timeout)
+                                   progress_bar=False, execution_timeout=timeout,
+                                   request_save_on_cell_execute=False)  # not a write of the whole notebook per cell
     except papermill.PapermillExecutionError as err:
         number = max(i for i, s in enumerate(starts) if s <= err.cell_index)
         index = err.cell_index - starts[number]
@@ -139,6 +173,6 @@ def test_capstone_accuracy_check_bites(tmp_path: Path):
         papermill.execute_notebook(
             str(path), str(tmp_path / path.name), kernel_name="python3", cwd=str(path.parent),
             parameters={"num_epochs": 1, "train_subset": 512, "min_test_accuracy": 0.999},
-            progress_bar=False, execution_timeout=CELL_TIMEOUT,
+            progress_bar=False, execution_timeout=CELL_TIMEOUT, request_save_on_cell_execute=False,
         )
     assert err.value.ename == "AssertionError" and "< 99.9%" in err.value.evalue

@@ -4,7 +4,7 @@ import matplotlib.pyplot as plt
 import pytest
 import torch
 
-from helpers.plotting import plot_confusion_matrix, plot_prediction
+from helpers.plotting import OKABE_ITO, PREDICTION_STYLE, draw_probabilities, plot_confusion_matrix, plot_history, plot_prediction
 
 
 def _confusion() -> torch.Tensor:
@@ -59,7 +59,8 @@ def test_prediction_bars_are_the_probabilities_with_the_top_ones_labelled():
     labels = sorted((round(t.xy[0]), t.get_text()) for t in ax_bar.texts)
     assert labels == [(1, "70.0%"), (3, "20.0%"), (6, "5.0%")]
     assert ax_img.get_title() == "predicted 1, true 1 ✓"
-    assert ax_bar.patches[1].get_facecolor() == pytest.approx(plt.matplotlib.colors.to_rgba("tab:green"))
+    assert ax_bar.patches[1].get_facecolor() == pytest.approx(plt.matplotlib.colors.to_rgba(OKABE_ITO["bluish green"]))
+    assert not ax_bar.patches[1].get_hatch()  # a right answer needs no mark
     assert ax_img.images[0].get_array().shape == (28, 28)
     plt.close(fig)
 
@@ -70,8 +71,37 @@ def test_a_wrong_prediction_marks_both_the_prediction_and_the_truth():
     ax_img, ax_bar = fig.axes
     assert ax_img.get_title() == "predicted 5, true 3 ✗"
     to_rgba = plt.matplotlib.colors.to_rgba
-    assert ax_bar.patches[5].get_facecolor() == pytest.approx(to_rgba("tab:red"))
-    assert ax_bar.patches[3].get_facecolor() == pytest.approx(to_rgba("tab:blue"))
-    assert ax_bar.patches[5].get_hatch() and ax_bar.patches[3].get_hatch()  # not by colour alone
+    assert ax_bar.patches[5].get_facecolor() == pytest.approx(to_rgba(OKABE_ITO["vermillion"]))
+    assert ax_bar.patches[3].get_facecolor() == pytest.approx(to_rgba(OKABE_ITO["blue"]))
+    hatches = {ax_bar.patches[5].get_hatch(), ax_bar.patches[3].get_hatch()}
+    assert len(hatches) == 2 and "" not in hatches and None not in hatches  # told apart without colour
     assert sorted(t.get_text() for t in ax_bar.texts) == ["35.0%", "60.0%"]
+    plt.close(fig)
+
+
+def test_the_prediction_colours_are_the_courses_okabe_ito_palette():
+    palette = set(OKABE_ITO.values())
+    assert {PREDICTION_STYLE[role][0] for role in ("right", "wrong", "truth")} <= palette
+
+
+def test_draw_probabilities_draws_on_the_axes_it_is_given():
+    fig, ax = plt.subplots()
+    draw_probabilities(ax, torch.tensor([0.1, 0.9]), true_label=0)
+    assert [p.get_height() for p in ax.patches] == pytest.approx([0.1, 0.9])
+    assert ax.get_ylabel() == "probability" and len(fig.axes) == 1
+    plt.close(fig)
+
+
+def test_history_and_confusion_matrix_use_the_palette_and_more_than_hue():
+    history = [{"epoch": 1, "train_loss": 0.5, "test_loss": 0.4, "train_accuracy": 0.8, "test_accuracy": 0.85}]
+    fig = plot_history(history)
+    lines = {line.get_label(): line for line in fig.axes[0].get_lines()}
+    train, test = lines["train"], lines["test"]
+    to_rgba = plt.matplotlib.colors.to_rgba
+    assert to_rgba(train.get_color()) == to_rgba(OKABE_ITO["blue"]) and to_rgba(test.get_color()) == to_rgba(OKABE_ITO["orange"])
+    assert train.get_marker() != test.get_marker() and train.get_linestyle() != test.get_linestyle()
+    plt.close(fig)
+    fig = plot_confusion_matrix(_confusion())
+    cmap = fig.axes[0].images[0].get_cmap()
+    assert cmap(0.0)[:3] == pytest.approx((1, 1, 1)) and cmap(1.0) == pytest.approx(to_rgba(OKABE_ITO["vermillion"]))
     plt.close(fig)

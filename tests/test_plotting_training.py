@@ -64,4 +64,4 @@ def test_plot_prediction_marks_a_wrong_answer():
     fig = plot_prediction(torch.zeros(4, 4), torch.tensor([0.7, 0.3]), true_label=1)
     assert fig.axes[0].get_title() == "predicted 0, true 1 ✗"
     wrong, right = (bar.get_facecolor() for bar in fig.axes[1].patches)
-    assert wrong == matplotlib.colors.to_rgba("tab:red")
+    assert wrong == matplotlib.colors.to_rgba("#D55E00")  # Okabe-Ito vermillion

@@ -12,32 +12,41 @@ from helpers.models import MnistCNN
 from helpers.training import autocast_context, evaluate, fit, predict, train_one_epoch
 
 
-# ---------------------------------------------------------------- choose_precision
+# ---------------------------------------------------------------- choose_precision on the CPU
 
 @pytest.fixture
 def cpu_features(monkeypatch):
-    """Pretend the CPU has the features named in the returned set (torch's private probes mocked)."""
+    """Pretend the CPU has the capability flags in the returned set (torch.cpu.get_capabilities mocked)."""
     present: set[str] = set()
-    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: "avx512_bf16" in present, raising=False)
-    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: "amx" in present, raising=False)
+    keys = ("avx2", "avx512_f", "avx512_bf16", "amx_tile", "amx_bf16", "bf16", "sve", "neon")
+    monkeypatch.setattr(torch.cpu, "get_capabilities", lambda: {key: key in present for key in keys})
     return present
 
 
 def test_auto_on_a_cpu_without_bf16_hardware_is_float32_and_says_why(cpu_features):
+    cpu_features.update({"avx2", "avx512_f", "amx_tile"})  # AVX-512 without its BF16 part; AMX tiles without AMX-BF16
     choice = choose_precision("cpu")
     assert choice.dtype == torch.float32 and choice.autocast_dtype is None and not choice.needs_grad_scaler
-    assert "neither AVX512-BF16 nor AMX" in choice.reason and "emulated" in choice.reason
+    assert "reports no bfloat16 instructions" in choice.reason and "emulated" in choice.reason
     assert choice.reason.startswith("float32 (auto)")
 
 
-@pytest.mark.parametrize("features, named", [({"avx512_bf16"}, "AVX512-BF16"), ({"amx"}, "AMX"),
-                                             ({"avx512_bf16", "amx"}, "AVX512-BF16 and AMX")])
+@pytest.mark.parametrize("features, named", [({"avx512_bf16"}, "AVX512-BF16"), ({"amx_bf16"}, "AMX"),
+                                             ({"avx512_bf16", "amx_bf16"}, "AVX512-BF16 and AMX"),
+                                             ({"neon", "sve", "bf16"}, "Arm BF16")])
 def test_auto_on_a_cpu_with_bf16_hardware_is_bfloat16(cpu_features, features, named):
     cpu_features.update(features)
     choice = choose_precision(torch.device("cpu"), "auto")
     assert choice.dtype == torch.bfloat16 and choice.autocast_dtype == torch.bfloat16
-    assert f"this CPU has {named}" in choice.reason and "(auto)" in choice.reason
+    assert f"this CPU has {named} instructions" in choice.reason and "(auto)" in choice.reason
     assert choose_precision("cpu", "bfloat16").dtype == torch.bfloat16
+
+
+def test_an_arm_cpu_without_the_bf16_extension_is_not_called_native(cpu_features):
+    cpu_features.update({"neon", "sve"})  # e.g. Neoverse N1: SIMD, but no BF16 instructions
+    assert choose_precision("cpu").dtype == torch.float32
+    with pytest.raises(PrecisionUnavailableError, match="no BF16 extension on Arm"):
+        choose_precision("cpu", "bfloat16")
 
 
 def test_asking_for_emulated_bf16_stops_with_a_clear_message(cpu_features):
@@ -46,24 +55,13 @@ def test_asking_for_emulated_bf16_stops_with_a_clear_message(cpu_features):
 
 
 def test_float16_is_for_cuda_only(cpu_features, monkeypatch):
-    cpu_features.add("amx")
+    cpu_features.add("amx_bf16")
     with pytest.raises(PrecisionUnavailableError, match="float16 autocast is for CUDA GPUs"):
         choose_precision("cpu", "float16")
     with pytest.raises(PrecisionUnavailableError, match="float16"):
         choose_precision("mps", "float16")
     choice = choose_precision("cuda", "float16")
     assert choice.dtype == torch.float16 and choice.needs_grad_scaler and "GradScaler" in choice.reason
-
-
-def test_cuda_bf16_follows_torch_cuda_is_bf16_supported(monkeypatch):
-    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *args, **kwargs: True)
-    assert choose_precision("cuda").dtype == torch.bfloat16
-    assert choose_precision("cuda:0", "bfloat16").dtype == torch.bfloat16
-    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *args, **kwargs: False)
-    choice = choose_precision("cuda")
-    assert choice.dtype == torch.float32 and "does not support it natively" in choice.reason
-    with pytest.raises(PrecisionUnavailableError, match="compute capability 8.0"):
-        choose_precision("cuda", "bfloat16")
 
 
 def test_float32_is_always_available_and_unknown_names_are_refused():
@@ -74,22 +72,125 @@ def test_float32_is_always_available_and_unknown_names_are_refused():
         choose_precision("cpu", "bf16")
 
 
-def test_cpu_feature_probe_survives_a_torch_without_the_private_functions(monkeypatch):
-    monkeypatch.delattr(torch.cpu, "_is_avx512_bf16_supported", raising=False)
-
-    def broken():
-        raise RuntimeError("not supported here")
-
-    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", broken, raising=False)
+def test_cpu_feature_probe_survives_a_torch_without_get_capabilities(monkeypatch):
+    monkeypatch.delattr(torch.cpu, "get_capabilities")
     assert cpu_bf16_features() == []
     assert choose_precision("cpu").dtype == torch.float32
 
+    def broken():
+        raise RuntimeError("cpuinfo failed")
+
+    monkeypatch.setattr(torch.cpu, "get_capabilities", broken, raising=False)
+    assert cpu_bf16_features() == []
+
 
 def test_cpu_feature_probe_reports_what_torch_reports():
-    expected = [name for name, probe in (("AVX512-BF16", torch.cpu._is_avx512_bf16_supported),
-                                         ("AMX", torch.cpu._is_amx_tile_supported)) if probe()]
+    capabilities = torch.cpu.get_capabilities()
+    expected = [name for name, key in (("AVX512-BF16", "avx512_bf16"), ("AMX", "amx_bf16"), ("Arm BF16", "bf16"))
+                if capabilities.get(key)]
     assert cpu_bf16_features() == expected
     assert devices.choose_precision("cpu").dtype == (torch.bfloat16 if expected else torch.float32)
+    # get_cpu_capability() names a vector width, never bfloat16: it cannot make this decision.
+    assert "BF16" not in torch.backends.cpu.get_cpu_capability().upper()
+
+
+# ---------------------------------------------------------------- choose_precision on CUDA GPUs
+# A fake machine answers torch.cuda's questions per device index: availability, how many devices,
+# which is current, and each one's compute capability. torch.cuda.is_bf16_supported is made to fail
+# if asked: its default (including_emulation=True) was the bug, so the decision must not rest on it.
+
+GPUS = {"T4": (7, 5), "V100": (7, 0), "A100": (8, 0), "RTX 3090": (8, 6), "H100": (9, 0), "B200": (10, 0)}
+
+
+@pytest.fixture
+def gpus(monkeypatch):
+    """machine(["T4", "A100"], current=0) makes cuda:0 a T4 and cuda:1 an A100, cuda:0 current."""
+    state: dict = {"names": [], "current": 0}
+
+    def by_index(index):
+        assert isinstance(index, int) and not isinstance(index, bool), f"asked with {index!r}, not an index"
+        return index
+
+    def capability(index=None):
+        return GPUS[state["names"][by_index(index)]]
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the decision must not ask torch.cuda.is_bf16_supported()")
+
+    monkeypatch.setattr(torch.version, "hip", None)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: bool(state["names"]))
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: len(state["names"]))
+    monkeypatch.setattr(torch.cuda, "current_device", lambda: state["current"])
+    monkeypatch.setattr(torch.cuda, "get_device_capability", capability)
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda index=None: state["names"][by_index(index)])
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", refuse)
+
+    def machine(names, current=0):
+        state["names"], state["current"] = list(names), current
+
+    return machine
+
+
+@pytest.mark.parametrize("name", ["T4", "V100"])
+def test_auto_on_a_pre_ampere_gpu_is_float32_and_names_its_capability(gpus, name):
+    gpus([name])
+    major, minor = GPUS[name]
+    choice = choose_precision("cuda")
+    assert choice.dtype == torch.float32 and choice.reason.startswith("float32 (auto): cuda:0")
+    assert f"{name}, compute capability {major}.{minor}" in choice.reason and "emulate" in choice.reason
+    with pytest.raises(PrecisionUnavailableError, match=r"'bfloat16' was asked for on cuda.*compute capability 8\.0"):
+        choose_precision("cuda:0", "bfloat16")
+    assert choose_precision("cuda", "float16").dtype == torch.float16  # its mixed precision
+
+
+@pytest.mark.parametrize("name", ["A100", "RTX 3090", "H100", "B200"])
+def test_auto_on_compute_capability_8_or_newer_is_bfloat16(gpus, name):
+    gpus([name])
+    choice = choose_precision("cuda")
+    assert choice.dtype == torch.bfloat16 and "runs it natively" in choice.reason and name in choice.reason
+    assert choose_precision("cuda:0", "bfloat16").dtype == torch.bfloat16
+
+
+def test_the_device_asked_about_decides_not_the_current_one(gpus):
+    gpus(["T4", "A100"], current=0)
+    assert choose_precision("cuda:1").dtype == torch.bfloat16  # cuda:1 is the A100, although cuda:0 is current
+    assert choose_precision(torch.device("cuda", 0)).dtype == torch.float32
+    assert choose_precision("cuda").dtype == torch.float32  # "cuda": the current device, the T4
+    gpus(["T4", "A100"], current=1)
+    assert choose_precision("cuda").dtype == torch.bfloat16
+    assert choose_precision("cuda:0").dtype == torch.float32
+
+
+def test_no_gpu_or_a_missing_index_is_float32_with_the_reason(gpus):
+    gpus([])
+    choice = choose_precision("cuda")
+    assert choice.dtype == torch.float32 and "no CUDA GPU is available" in choice.reason
+    gpus(["A100"])
+    choice = choose_precision("cuda:3")
+    assert choice.dtype == torch.float32 and "there is no cuda:3 (this machine has 1 CUDA device(s))" in choice.reason
+
+
+def test_torchs_own_default_check_would_have_said_bf16_on_a_t4(monkeypatch):
+    """The bug this replaces: torch.cuda.is_bf16_supported() answers True on a T4 (emulation counted)."""
+    from types import SimpleNamespace
+
+    monkeypatch.setattr(torch.version, "hip", None)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "current_device", lambda: 0)
+    monkeypatch.setattr(torch.cuda, "get_device_properties", lambda device=None: SimpleNamespace(major=7, minor=5))
+    monkeypatch.setattr(torch.cuda, "_check_bf16_tensor_supported", lambda device: True)  # a bf16 tensor can be made
+    assert torch.cuda.is_bf16_supported() is True  # the default: including_emulation=True
+    assert torch.cuda.is_bf16_supported(including_emulation=False) is False  # the native answer
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda index=None: (7, 5))
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda index=None: "Tesla T4")
+    assert choose_precision("cuda").dtype == torch.float32
+
+
+def test_a_rocm_build_follows_torch(monkeypatch):
+    monkeypatch.setattr(torch.version, "hip", "6.4")
+    choice = choose_precision("cuda")
+    assert choice.dtype == torch.bfloat16 and "ROCm" in choice.reason
 
 
 # ---------------------------------------------------------------- training with autocast

@@ -3,19 +3,24 @@
 Builds everything once (about a minute on 2 cores; the first run also fetches the pinned
 JavaScript with `npm pack`, see tools/web_assets.py) into a temporary folder, then reads the
 HTML: a page and a deck for every notebook, nothing loaded from another host, every local
-file a page loads present. tools/browser_check_site.py checks the same in a real browser.
+file a page loads present, instructor notes folded on the pages and in the decks' speaker notes,
+no widget view without its saved state. tools/browser_check_site.py checks the same in a real
+browser, console errors included.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
 
+import nbformat
 import pytest
 
-from tools.build_site import build_site
-from tools.build_slides import build_slides, numbered_notebooks
+from tools.build_site import build_site, fold_notes, sections
+from tools.build_slides import WIDGET_STATE, WIDGET_VIEW, build_slides, numbered_notebooks, static_ready
+from tools.slide_metadata import slide_roles
 
 NOTEBOOKS = numbered_notebooks()
 # Anything a browser fetches by itself: script/img/iframe/source src, stylesheet and icon links,
@@ -110,6 +115,10 @@ def test_site_navigation(built):
     assert (site / "notebooks" / NOTEBOOKS[1].name).exists()
     # Links between notebooks lead to pages, not to .ipynb files the site does not serve.
     assert not re.search(r'href="\d\d_\w+\.ipynb"', second)
+    # The teaching plan is a page too, linked from the landing page, its notebooks linked to their pages.
+    plan = (site / "teaching-plan.html").read_text()
+    assert 'href="teaching-plan.html"' in landing and "<table>" in plan and "<!--" not in plan
+    assert f'href="{NOTEBOOKS[1].stem}.html"' in plan and not re.search(r'href="[^"]*\.ipynb"', plan)
 
 
 def test_search_index_covers_every_page(built):
@@ -117,3 +126,77 @@ def test_search_index_covers_every_page(built):
     assert index.startswith("window.COURSE_SEARCH = ")
     for p in NOTEBOOKS:
         assert f'"href": "{p.stem}.html#' in index, f"no section of {p.stem} is searchable"
+
+
+def _notes_cells(path: Path) -> int:
+    nb = nbformat.read(path, as_version=4)
+    return sum(role == "notes" for role in slide_roles(nb))
+
+
+def test_instructor_notes_are_folded_on_the_site_and_speaker_notes_in_the_decks(built):
+    for p in NOTEBOOKS:
+        page = (built / "site" / f"{p.stem}.html").read_text()
+        deck = (built / "slides" / f"{p.stem}.slides.html").read_text()
+        folded = re.findall(r'<details class="course-notes">\s*<summary>([^<]*)</summary>', page)
+        assert len(folded) == _notes_cells(p), f"{p.stem}: {len(folded)} folded notes on the page, {_notes_cells(p)} in the notebook"
+        assert all(s.startswith("Instructor notes") for s in folded), folded[:3]
+        assert "<details class=\"course-notes\" open" not in page
+        assert deck.count('<aside class="notes">') == _notes_cells(p), f"{p.stem}: not every notes cell is a speaker note"
+
+
+def test_no_widget_view_without_its_saved_state(built):
+    """A view whose model the page does not hold logs "widget model not found" in the browser."""
+    for page in _pages(built):
+        text = page.read_text()
+        state = re.search(r'<script type="application/vnd.jupyter.widget-state\+json">(.*?)</script>', text, re.S)
+        models = json.loads(state[1])["state"] if state else {}
+        views = re.findall(r'<script type="application/vnd.jupyter.widget-view\+json">(.*?)</script>', text, re.S)
+        orphans = [v for v in views if json.loads(v)["model_id"] not in models]
+        assert not orphans, f"{page.parent.name}/{page.name}: widget views without a model: {orphans[:2]}"
+
+
+# Small made-up notebooks for the rules (no build needed).
+NOTES = "**Instructor notes** · about 6 min\n- **Say:** a point.\n- **Show:** the slider.\n- **Asked:** why? Because."
+
+
+def _widget_nb() -> nbformat.NotebookNode:
+    """A slider (core), a VBox holding a third-party canvas and a button, and a view of a model never saved."""
+    def model(module, name, state):
+        return {"model_module": module, "model_name": name, "model_module_version": "*", "state": state}
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["widgets"] = {WIDGET_STATE: {"version_major": 2, "version_minor": 0, "state": {
+        "slider": model("@jupyter-widgets/controls", "IntSliderModel", {"layout": "IPY_MODEL_lay"}),
+        "lay": model("@jupyter-widgets/base", "LayoutModel", {}),
+        "box": model("@jupyter-widgets/controls", "VBoxModel", {"children": ["IPY_MODEL_canvas", "IPY_MODEL_button"]}),
+        "button": model("@jupyter-widgets/controls", "ButtonModel", {}),
+        "canvas": model("ipycanvas", "CanvasModel", {"_canvas_manager": "IPY_MODEL_manager"}),
+        "manager": model("ipycanvas", "CanvasManagerModel", {}),
+    }}}
+    for model_id in ("slider", "box", "gone"):
+        cell = nbformat.v4.new_code_cell("w", execution_count=1)
+        cell.outputs = [nbformat.v4.new_output("execute_result", {WIDGET_VIEW: {"model_id": model_id}, "text/plain": "W"},
+                                               execution_count=1)]
+        nb.cells.append(cell)
+    return nb
+
+
+def test_widgets_that_need_a_kernel_are_replaced_by_a_line():
+    nb = static_ready(_widget_nb())
+    assert set(nb.metadata["widgets"][WIDGET_STATE]["state"]) == {"slider", "lay", "button"}
+    slider, box, gone = (c.outputs[0]["data"] for c in nb.cells)
+    assert slider[WIDGET_VIEW] == {"model_id": "slider"}
+    assert WIDGET_VIEW not in box and "This live widget (Canvas) needs a running Python kernel" in box["text/html"]
+    assert WIDGET_VIEW not in gone and "This live widget needs a running Python kernel" in gone["text/html"]
+
+
+def test_notes_fold_into_a_closed_block_and_stay_out_of_search():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# 01 · T"), nbformat.v4.new_markdown_cell("## 1. Idea"),
+                nbformat.v4.new_markdown_cell(NOTES), nbformat.v4.new_markdown_cell("Prose.")]
+    folded = fold_notes(nb).cells[2]
+    assert folded.metadata["course_notes"] == "Instructor notes · about 6 min"
+    assert folded.source.startswith("- **Say:**")
+    body = ('<h2 id="1.-Idea">1. Idea<a class="anchor-link" href="#1.-Idea">¶</a></h2>'
+            '<details class="course-notes"><summary>Instructor notes</summary><p>Say: hidden words</p></details><p>Prose.</p>')
+    assert sections(body) == [{"level": 2, "id": "1.-Idea", "title": "1. Idea", "text": "Prose."}]

@@ -24,6 +24,7 @@ from nbclient.exceptions import CellExecutionError
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from tools.kernel_client_fix import install as install_kernel_client_fix  # noqa: E402
 from tools.strict_kernel import make_strict_ipython_dir  # noqa: E402
 
 
@@ -66,6 +67,7 @@ def main() -> int:
     # The same strict kernel as the tests: a deprecation fails here, before it is committed.
     os.environ["IPYTHONDIR"] = ipython_dir = make_strict_ipython_dir()
     os.environ["JUPYTER_PREFER_ENV_PATH"] = "1"
+    install_kernel_client_fix()  # else a widget cell can leave the run waiting forever (see that module)
     try:
         return _execute_all(paths)
     finally:

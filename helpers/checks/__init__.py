@@ -175,7 +175,8 @@ def _copy(value: Any) -> Any:
     return value
 
 
-_NOT_THE_LEARNERS = (str(Path(torch.__file__).parent), str(Path(__file__).parent))
+# torch, the checkers, and Python's own library (contextlib's frames sit between a learner's call and torch's)
+_NOT_THE_LEARNERS = (str(Path(torch.__file__).parent), str(Path(__file__).parent), str(Path(contextlib.__file__).parent))
 
 # ---------------------------------------------------------------- errors, translated
 
@@ -283,7 +284,9 @@ def _factor_words(k: float, single: bool) -> str | None:
     n = round(1 / k) if k else 0
     if n != 0 and math.isclose(1 / k, n, rel_tol=1e-6):
         return f"exactly 1/{n} of the expected values" if n > 0 else f"exactly -1/{-n} of the expected values"
-    return None if single else f"exactly {k:.4g}× the expected values"
+    near = abs(k - round(k)) / abs(k)  # 1.00001 must not print as "1": show the digits where it differs
+    digits = 4 if near > 1e-3 else 2 + math.ceil(-math.log10(near))
+    return None if single else f"exactly {k:.{digits}g}× the expected values"
 
 
 def _factor_meaning(k: float, factors: Mapping[float, str] | None) -> str:
@@ -306,7 +309,7 @@ def measured_relation(got: Any, want: Any, factors: Mapping[float, str] | None =
         w = torch.as_tensor(want).detach().cpu().double()
     except (TypeError, ValueError, RuntimeError):
         return None
-    if g.dim() == 2 and g.shape == w.T.shape and g.shape != w.shape and torch.allclose(g, w.T):
+    if g.dim() == 2 and w.dim() == 2 and g.shape == w.T.shape and g.shape != w.shape and torch.allclose(g, w.T):
         return "it is exactly the transpose of the expected result (operands swapped, or a `.T` too many?)"
     if g.shape != w.shape or g.numel() == 0:
         return None
@@ -521,8 +524,9 @@ def watching_global_state(changes: list[str], rng: bool = False) -> Iterator[Non
             same = torch.equal(old, new) if key == "random state" else (
                 old[0] == new[0] and old[1] is new[1] if key == "default device" else old == new)
             if not same:
-                now = {"grad mode": "off" if not new else "on", "inference mode": "on" if new else "off",
-                       "default device": new[0] if key == "default device" else None}.get(key, new)
+                # chosen per key: `not new` of the random state (a tensor) would raise
+                now = ("on" if new else "off") if key in ("grad mode", "inference mode") else (
+                    new[0] if key == "default device" else new)
                 changes.append(_STATE_MESSAGES[key].format(now=now))
                 _restore(key, old)
 
@@ -664,7 +668,8 @@ def _judge(
         if problem:
             mistake = matching_mistake(got, args, mistakes, rtol, atol)
             if mistake is not None:
-                return Verdict(False, f"{FAIL} {name}: {where} {mistake.message}")
+                said = "" if isinstance(want, torch.Tensor) else f"it returned {got!r}, expected {want!r}: "
+                return Verdict(False, f"{FAIL} {name}: {where} {said}{mistake.message}")  # numbers, then why
             return Verdict(False, f"{FAIL} {name}: {where} {problem}.")
         changed = argument_changes(theirs, before, _parameter_names(reference_fn, len(theirs)))
         if changed:
