@@ -14,16 +14,19 @@ import hashlib
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import torch
-from PIL.Image import Image
-from torchvision import datasets
-from torchvision.transforms import v2
+
+if TYPE_CHECKING:  # torchvision is imported where it is used: the tensor path (and every DDP worker) never needs it
+    from PIL.Image import Image
+    from torchvision import datasets
+    from torchvision.transforms import v2
 
 #: Mean and standard deviation of the 60000 training images (pixels in [0, 1]).
-#: Computed in 08_mnist_cnn.ipynb; used to normalize inputs to ~zero mean, unit std.
+#: Computed in 06_datasets.ipynb (section 2) and 08_mnist_cnn.ipynb; used to normalize inputs
+#: to ~zero mean, unit std.
 MNIST_MEAN = 0.1307
 MNIST_STD = 0.3081
 
@@ -140,6 +143,8 @@ def default_transform() -> v2.Compose:
     one unit in the last place apart before Normalize), and a plain ``torch.Tensor`` as before.
     Introduced in: 06_datasets.ipynb
     """
+    from torchvision.transforms import v2
+
     return v2.Compose([
         v2.ToImage(),  # PIL -> uint8 (1, 28, 28), channels first
         v2.ToDtype(torch.float32, scale=True),  # -> float32 in [0, 1]
@@ -157,6 +162,8 @@ def mnist_datasets(
     scale=True), Normalize(MNIST_MEAN, MNIST_STD), ToPureTensor, so one item is ((1, 28, 28) float32
     torch.Tensor, int label). Introduced in: 00_setup_check.ipynb
     """
+    from torchvision import datasets
+
     root = prepare_mnist(root)
     if transform is None:
         transform = default_transform()

@@ -199,8 +199,9 @@ def single_process_group(backend: str = "gloo") -> Iterator[None]:
 class AllReduceCounter:
     """A DDP communication hook that all-reduces exactly as DDP's default does, and counts.
 
-    ``allreduces``: buckets all-reduced (DDP packs the gradients into buckets of about 25 MB;
-    the MNIST CNN's fit in one or two); ``syncs``: backward passes that all-reduced (the last
+    ``allreduces``: buckets all-reduced (in torch 2.14 DDP puts all gradients in one bucket for the
+    first backward, then in a first bucket of up to 1 MiB and further ones of up to 25 MiB; the
+    MNIST CNN's 900 KB fit in one); ``syncs``: backward passes that all-reduced (the last
     bucket of each one). Register it with :meth:`attach`. The hook is torch's own
     ``allreduce_hook``: divide the bucket by the world size, then all-reduce with a sum. (With
     no hook registered, DDP does the same arithmetic, fusing the division into the copy into
@@ -227,11 +228,12 @@ class AllReduceCounter:
 def settle_buckets(ddp_model: nn.parallel.DistributedDataParallel, X: torch.Tensor) -> None:
     """One throwaway backward, so that DDP lays out its gradient buckets as a running job has them.
 
-    DDP packs gradients into its buckets first in reverse parameter order, and after the first
-    backward re-lays them in the order the gradients became ready (for a conv layer, its weight
-    before its bias). With three or more ranks, gloo's all-reduce adds the ranks' values in an order
-    that depends on where a gradient sits in its bucket, so a job resumed with fresh buckets would
-    round its first step differently from the job that never stopped. Run on every rank right after
+    DDP's first backward uses an initial layout (in torch 2.14 by default one bucket, in parameter
+    order); after it, DDP re-lays the buckets in the order the gradients became ready (fc2's bias
+    before its weight, a conv layer's weight before its bias). With three or more ranks, gloo's
+    all-reduce adds the ranks' values in an order that depends on where a gradient sits in its
+    bucket, so a job resumed with fresh buckets would round its first step differently from the job
+    that never stopped. Run on every rank right after
     wrapping a resumed model: a forward and backward of ``X`` (any batch) in eval mode (no dropout
     draws, no batch-norm statistics updated), then the gradients are dropped; nothing changes but the
     layout. Introduced in: 09_distributed.ipynb

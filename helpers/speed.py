@@ -101,16 +101,19 @@ def describe_load(before: float | None, after: float | None, cores: int | None =
                   own_threads: int | None = None) -> str:
     """The load average before and after a measurement, and whether it makes the numbers doubtful.
 
-    The load after includes the measurement's own threads (``own_threads``, default torch's), so
-    only what is left above them counts against the machine. Introduced in: 10_making_it_fast.ipynb
+    The load counts runnable threads, so the load after includes the measurement's own threads
+    (``own_threads``, the most it ran at once; default torch's): only what is left above them counts
+    against the machine. The load before is shown but not judged: it may still hold an earlier
+    measurement a moment ago, and it fades during this one. Introduced in: 10_making_it_fast.ipynb
     """
     cores = cores or usable_cores()
     own = torch.get_num_threads() if own_threads is None else own_threads
     if before is None or after is None:
         return "load average: not reported by this operating system"
     text = f"load average (1 min): {before:.2f} before, {after:.2f} after (with this measurement's own threads), on {cores} cores"
-    if before > 0.5 * cores or after - min(own, cores) > 0.5 * cores:
-        text += " (busy: other programs took CPU time during the measurement, so rates are low and noisy)"
+    if after - own > 0.5 * cores:
+        text += (" (busy: the load was above what this measurement's own threads explain, so other programs"
+                 " took CPU time and rates are low and noisy)")
     return text
 
 
@@ -254,9 +257,9 @@ ARTICLE_BATCH, COURSE_BATCH = 64, 128
 class ArticleCNN(MnistCNN):
     """The article's forward pass: ReLU before max-pool (the same layers, the same function).
 
-    The article flattens with ``x.view(-1, 64 * 5 * 5)``; here ``torch.flatten``, which returns the
-    same view on a contiguous tensor and also runs on a ``channels_last`` one (where ``view``
-    fails). Introduced in: 10_making_it_fast.ipynb
+    The article flattens with ``x.view(-1, 64 * 7 * 7)``, which 08 shows failing; with 08's fix
+    that is ``x.view(-1, 64 * 5 * 5)``. Here ``torch.flatten``: the same view on a contiguous tensor,
+    and it also runs on a ``channels_last`` one (where ``view`` fails). Introduced in: 10_making_it_fast.ipynb
     """
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:

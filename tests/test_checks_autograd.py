@@ -679,3 +679,13 @@ def test_the_functions_have_non_constant_second_derivatives():
     for f in _FUNCTIONS:
         second = solution_ex2_4(f, x)
         assert second.unique().numel() > 1, f"{f!r}: a constant f'' would not tell a right answer from a wrong one"
+
+
+def test_ex2_3_one_backward_pass_per_point_is_named(capsys):
+    def per_point(f, x):  # right values, but n backward passes where the exercise asks for one
+        x = x.detach().clone().requires_grad_(True)
+        y = f(x)
+        return torch.stack([torch.autograd.grad(y[i], x, retain_graph=True)[0][i] for i in range(len(x))])
+
+    ok, out = run(check_ex2_3, per_point, capsys)
+    assert not ok and "backward passes through f's output" in out and "one pass with a vector of ones" in out

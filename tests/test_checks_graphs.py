@@ -543,3 +543,11 @@ def test_ex3_3_changing_w_in_place_is_caught(capsys):
 
     assert not checks.check_ex3_3(steps_w)
     assert "changed the values of the caller's `w` in place" in capsys.readouterr().out
+
+
+def test_ex3_2_a_list_instead_of_a_tuple_is_named(capsys):
+    def as_list(x):
+        return list(checks.solution_ex3_2(x))
+
+    assert not checks.check_ex3_2(as_list)
+    assert "list" in capsys.readouterr().out

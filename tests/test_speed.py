@@ -88,7 +88,12 @@ def test_measure_warms_up_then_alternates_the_order():
 
 def test_load_and_machine_are_described():
     assert speed.describe_load(None, None) == "load average: not reported by this operating system"
-    assert "busy" in speed.describe_load(3.0, 2.0, cores=2) and "busy" not in speed.describe_load(0.1, 0.2, cores=2)
+    assert "busy" not in speed.describe_load(0.1, 0.2, cores=2, own_threads=2)
+    # just after an earlier, bigger measurement: the load before is high, the load after is explained
+    assert "busy" not in speed.describe_load(3.1, 2.4, cores=2, own_threads=2)
+    # oversubscribed on purpose: 4 runnable threads on 2 cores make a load of about 4 by themselves
+    assert "busy" not in speed.describe_load(1.4, 4.3, cores=2, own_threads=4)
+    assert "busy" in speed.describe_load(1.4, 4.3, cores=2, own_threads=2)
     # a quiet machine after a run with 2 threads: its own threads explain the load
     assert "busy" not in speed.describe_load(0.1, 2.4, cores=2, own_threads=2)
     assert "busy" in speed.describe_load(0.1, 3.5, cores=2, own_threads=2)

@@ -92,8 +92,9 @@ def run_all(page: Page, timeout_s: int) -> None:
 
 
 def move_widgets(page: Page) -> list[tuple[str, bool]]:
-    """Change each interact control once (slider: ArrowRight twice; dropdown: next option;
-    toggle buttons: the next button); report whether the control's output changed."""
+    """Change each interact control once (slider: ArrowRight twice, ArrowLeft twice where it starts
+    at its maximum; dropdown: next option; toggle buttons: the next button); report whether the
+    control's output changed."""
     results = []
     # One box per cell whose output holds controls and an Output widget (interact, or
     # interactive_output in a VBox).
@@ -110,8 +111,12 @@ def move_widgets(page: Page) -> list[tuple[str, bool]]:
         if handle.count():
             label = "slider " + box.locator(".widget-label").first.inner_text()
             handle.evaluate("element => element.focus()")
-            page.keyboard.press("ArrowRight")
-            page.keyboard.press("ArrowRight")
+            # A slider that starts at its maximum (10's "changes") can only move left.
+            at_max = handle.evaluate(
+                "element => Number(element.getAttribute('aria-valuenow')) >= Number(element.getAttribute('aria-valuemax'))")
+            key = "ArrowLeft" if at_max else "ArrowRight"
+            page.keyboard.press(key)
+            page.keyboard.press(key)
         elif select.count():
             label = "dropdown " + box.locator(".widget-label").first.inner_text()
             options = select.locator("option").all_inner_texts()

@@ -16,7 +16,8 @@ checker needs to hold a learner to that text and to name their mistake:
   transpose, a constant offset, NaN or inf);
 - :func:`explain_error`: PyTorch's error messages translated into what to change;
 - :func:`watching_global_state` and :func:`argument_changes`: side effects on grad mode, the
-  default dtype/device, the random state, and the caller's own tensors;
+  default dtype/device, the random state, and the caller's own tensors (:func:`call_watched` calls
+  a learner's function under the first);
 - :func:`wrong_type`: a float where an int is asked, a tensor where a Python number is asked.
 
 Hints form a ladder (``HINTS["N.M"]``, three or four rungs): the idea in other words than the
@@ -613,6 +614,22 @@ def call_learner(name: str, learner_fn: Callable[..., Any], args: Sequence[Any],
         return None, Verdict(False, f"{FAIL} {name}: {at}your code raised {describe_error(err, errors)}")
 
 
+
+def call_watched(name: str, learner_fn: Callable[..., Any], args: Sequence[Any], where: str = "",
+                 errors: Sequence[tuple[str, str]] = ()) -> tuple[Any, Verdict | None]:
+    """:func:`call_learner` under :func:`watching_global_state`: also a failing Verdict for a global
+    setting the learner's code left changed (grad mode, the default dtype or device), which is undone.
+
+    Introduced in: 00_setup_check.ipynb
+    """
+    changes: list[str] = []
+    with watching_global_state(changes):
+        got, failed = call_learner(name, learner_fn, args, where, errors)
+    if failed is None and changes:  # a failing Verdict is falsy: test for None
+        failed = Verdict(False, f"{FAIL} {name}: {where} {changes[0]}.")
+    return got, failed
+
+
 def check_function(
     name: str,
     learner_fn: Callable[..., Any],
@@ -657,13 +674,9 @@ def _judge(
         where = f"on input {i} ({_describe(args)})"
         theirs = _copy(args)
         before = snapshot_arguments(theirs)
-        changes: list[str] = []
-        with watching_global_state(changes):
-            got, failed = call_learner(name, learner_fn, theirs, where, errors)
-        if failed is not None:
+        got, failed = call_watched(name, learner_fn, theirs, where, errors)
+        if failed is not None:  # a failing Verdict is falsy: test for None
             return failed
-        if changes:
-            return Verdict(False, f"{FAIL} {name}: {where} {changes[0]}.")
         problem = first_difference(got, want, rtol, atol, factors)
         if problem:
             mistake = matching_mistake(got, args, mistakes, rtol, atol)
@@ -674,8 +687,7 @@ def _judge(
         changed = argument_changes(theirs, before, _parameter_names(reference_fn, len(theirs)))
         if changed:
             return Verdict(False, f"{FAIL} {name}: {where} {changed}.")
-        with watching_global_state(changes):
-            again, failed = call_learner(name, learner_fn, theirs, f"{where}, called a second time,", errors)
+        again, failed = call_watched(name, learner_fn, theirs, f"{where}, called a second time,", errors)
         if failed is not None:
             return failed
         if first_difference(again, got, rtol, atol) is not None:

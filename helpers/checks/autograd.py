@@ -16,6 +16,7 @@ Each checker holds the learner to what the exercise text says, and names its usu
   on shifted points, or never on a tensor that requires grad) are named; ``.mean()`` is read off the
   numbers; the caller's ``x`` must not start recording; PyTorch's errors are translated for the
   mistake that caused them (no copy with ``requires_grad``, or no ``create_graph=True``).
+  2.3 also counts the backward passes through f's output: one per point instead of one in all is named.
 """
 
 from __future__ import annotations
@@ -117,13 +118,20 @@ class _Recorded:
     f: _Named
     x: torch.Tensor
     calls: list[tuple[bool, bool]] = field(default_factory=list)
+    passes: int = 0  # backward passes that went through an output of f (its node's pre-hook counts them)
 
     def __call__(self, t: torch.Tensor) -> torch.Tensor:
         # float32 rounding of x (~6e-8 relative) is still x; a finite difference's x ± h is not
         same = (isinstance(t, torch.Tensor) and t.shape == self.x.shape
                 and torch.allclose(t.detach().double(), self.x, rtol=1e-7, atol=0.0))
         self.calls.append((bool(getattr(t, "requires_grad", False)), same))
-        return self.f(t)
+        out = self.f(t)
+        if isinstance(out, torch.Tensor) and out.grad_fn is not None:
+            out.grad_fn.register_prehook(self._count_pass)
+        return out
+
+    def _count_pass(self, grad_outputs: Any) -> None:
+        self.passes += 1
 
     def __repr__(self) -> str:
         return repr(self.f)
@@ -562,7 +570,16 @@ def check_ex2_3(learner_fn: Callable[..., torch.Tensor]) -> Verdict:
     Verdict. Introduced in: 02_autograd.ipynb
     """
     return judged("Exercise 2.3 (derivative)", learner_fn, lambda name, fn: _judge_derivative(
-        name, fn, "2.3", solution_ex2_3, _errors_ex2_3, _mean_factors(1), MISTAKES_EX2_3, lambda r: None))
+        name, fn, "2.3", solution_ex2_3, _errors_ex2_3, _mean_factors(1), MISTAKES_EX2_3, _passes_ex2_3))
+
+
+def _passes_ex2_3(recorder: _Recorded) -> str | None:
+    """The named mistake when the derivative took more than the one backward pass the exercise asks for."""
+    if recorder.passes <= 1:
+        return None
+    return (f"your code ran {recorder.passes} backward passes through f's output (one per point?), and the "
+            "exercise asks for one: f is elementwise, so one pass with a vector of ones, "
+            "`backward(gradient=torch.ones_like(y))`, gives every f'(x_i) at once (section 8)")
 
 
 # ---------------------------------------------------------------- Exercise 2.4

@@ -22,6 +22,7 @@ from helpers.checks import (
     Verdict,
     argument_changes,
     call_learner,
+    call_watched,
     describe_error,
     first_difference,
     judged,
@@ -342,13 +343,9 @@ def _judge_ex6_2(name: str, learner_fn: Callable[..., Any]) -> Verdict:
         where = f"on input {k} (a batch of {len(batch)} uint8 images of shape {tuple(batch[0][0].shape)})"
         theirs = _copy_batch(batch)
         before = snapshot_arguments([theirs])
-        changes: list[str] = []
-        with watching_global_state(changes):
-            got, failed = call_learner(name, learner_fn, [theirs], where, EX6_2_ERRORS)
-        if failed is not None:
+        got, failed = call_watched(name, learner_fn, [theirs], where, EX6_2_ERRORS)
+        if failed is not None:  # a failing Verdict is falsy: test for None
             return failed
-        if changes:
-            return Verdict(False, f"{FAIL} {name}: {where} {changes[0]}.")
         if not (isinstance(got, tuple) and len(got) == 2):
             problem = first_difference(got, want) or f"it returned a {type(got).__name__}, expected a tuple (X, y)"
             return Verdict(False, f"{FAIL} {name}: {where} {problem}.")

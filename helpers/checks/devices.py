@@ -21,10 +21,9 @@ from helpers.checks import (
     NOT_DONE,
     PASS,
     Verdict,
-    call_learner,
+    call_watched,
     describe_error,
     judged,
-    watching_global_state,
     wrong_type,
 )
 
@@ -249,13 +248,9 @@ def _judge_ex7_2(name: str, learner_fn: Callable[..., Any]) -> Verdict:
         want = solution_ex7_2(batch, device)
         where = f"on input {i} (a {type(batch).__name__}, to {device!r})"
         before = _structure(batch)
-        changes: list[str] = []
-        with watching_global_state(changes):
-            got, failed = call_learner(name, learner_fn, (batch, device), where, EX7_2_ERRORS)
-        if failed is not None:
+        got, failed = call_watched(name, learner_fn, (batch, device), where, EX7_2_ERRORS)
+        if failed is not None:  # a failing Verdict is falsy: test for None
             return failed
-        if changes:
-            return Verdict(False, f"{FAIL} {name}: {where} {changes[0]}.")
         if got is None:
             return Verdict(False, f"{FAIL} {name}: {where} it returned None (is the `return` missing?).")
         if _structure(batch) != before:

@@ -20,10 +20,9 @@ from helpers.checks import (
     PASS,
     Mistake,
     Verdict,
-    call_learner,
+    call_watched,
     first_difference,
     judged,
-    watching_global_state,
     wrong_type,
 )
 
@@ -62,8 +61,9 @@ def solution_ex9_1(n: int, rank: int, world_size: int) -> list[int]:
     return padded[rank::world_size]  # every world_size-th, starting at rank
 
 
-#: (n, rank, world_size): even splits, padded ones, the last rank, more ranks than samples, one rank.
-EX9_1_CASES = [(8, 0, 2), (8, 1, 2), (10, 0, 3), (10, 2, 3), (10, 1, 4), (3, 4, 5), (7, 0, 1)]
+#: (n, rank, world_size): even splits, padded ones, the last rank, more ranks than samples, one rank,
+#: and padding longer than the order itself (2 samples for 5 ranks: 0, 1, 0, 1, 0).
+EX9_1_CASES = [(8, 0, 2), (8, 1, 2), (10, 0, 3), (10, 2, 3), (10, 1, 4), (3, 4, 5), (7, 0, 1), (2, 4, 5)]
 
 
 def _floor_count(n: int, rank: int, world_size: int) -> list[int]:
@@ -80,12 +80,21 @@ def _no_padding(n: int, rank: int, world_size: int) -> list[int]:
     return list(range(n))[rank::world_size]
 
 
+def _padded_once(n: int, rank: int, world_size: int) -> list[int]:
+    order = list(range(n))
+    return (order + order[: math.ceil(n / world_size) * world_size - n])[rank::world_size]
+
+
 def _pad_with_last(n: int, rank: int, world_size: int) -> list[int]:
     total = math.ceil(n / world_size) * world_size
     return [min(i, n - 1) for i in range(total)][rank::world_size]
 
 
 MISTAKES_EX9_1 = (  # in the order they are tried: on (10, 2, 3) "padding missing" and "floor" agree
+    Mistake("padded only once", _padded_once,  # first: it differs from the rule only where the others fail earlier
+            "the start of the order was appended once, which is too short when the padding is longer than the "
+            "order itself (2 samples for 5 ranks need 3 repeats: 0, 1, 0, 1, 0). Continue the order 0, 1, ... "
+            "as many times as needed, `i % n` (hint(\"9.1\", 3))."),
     Mistake("padding missing", _no_padding,
             "without padding, the ranks get different numbers of samples, so they take different numbers of "
             "steps, and the ones with more wait in an all-reduce that the others never join (section 4, uneven "
@@ -123,13 +132,9 @@ def _as_index_list(got: Any) -> tuple[list[int] | None, str | None]:
 def _judge_ex9_1(name: str, fn: Callable[[int, int, int], Any]) -> Verdict:
     for n, rank, world_size in EX9_1_CASES:
         where = f"for n={n}, rank={rank}, world_size={world_size}"
-        changes: list[str] = []
-        with watching_global_state(changes):
-            got, failed = call_learner(name, fn, (n, rank, world_size), where)
+        got, failed = call_watched(name, fn, (n, rank, world_size), where)
         if failed is not None:  # a failing Verdict is falsy: test for None
             return failed
-        if changes:
-            return _fail(name, f"{where} {changes[0]}.")
         indices, problem = _as_index_list(got)
         if problem:
             return _fail(name, f"{where} {problem}.")
@@ -199,13 +204,9 @@ def _judge_ex9_2(name: str, fn: Callable[[list[torch.Tensor]], Any]) -> Verdict:
         where = f"on input {i} ({len(grads)} ranks, gradients of shape {tuple(grads[0].shape)}, {grads[0].dtype})"
         theirs = [g.clone() for g in grads]
         entries = list(theirs)  # the very tensors, to see whether the list's entries were replaced
-        changes: list[str] = []
-        with watching_global_state(changes):
-            got, failed = call_learner(name, fn, (theirs,), where)
+        got, failed = call_watched(name, fn, (theirs,), where)
         if failed is not None:  # a failing Verdict is falsy: test for None
             return failed
-        if changes:
-            return _fail(name, f"{where} {changes[0]}.")
         want = solution_ex9_2(grads)
         same = lambda a, b: (isinstance(a, torch.Tensor) and a.shape == b.shape  # noqa: E731
                              and first_difference(a, b, rtol=1e-6, atol=1e-7) is None)
@@ -219,6 +220,11 @@ def _judge_ex9_2(name: str, fn: Callable[[list[torch.Tensor]], Any]) -> Verdict:
             return _fail(name, f"{where} your function replaced entries of the caller's list `grads`: leave it "
                                "as it is and build the result as a new tensor.")
         changed = [r for r, (g, original) in enumerate(zip(theirs, grads)) if not torch.equal(g, original)]
+        if len(changed) > 1:
+            return _fail(name, (
+                f"{where} your function changed the gradients of ranks {', '.join(map(str, changed))} in the caller's "
+                "list: an in-place operation (`div_`, `/=`, `add_`) on the caller's tensors changes every rank's own "
+                "gradient. Compute on new tensors: `torch.stack(grads)`, or `g / len(grads)`."))
         if changed:
             return _fail(name, (
                 f"{where} your function changed rank {changed[0]}'s gradient in the caller's list: each entry is a "
@@ -252,7 +258,7 @@ def solution_ex9_3(per_process_batch: int, world_size: int, accumulate: int, bas
 
 #: (per_process_batch, world_size, accumulate, base_lr, base_batch)
 EX9_3_CASES = [(64, 2, 1, 0.05, 128), (32, 2, 4, 0.05, 128), (16, 4, 2, 0.01, 64), (100, 1, 1, 0.2, 50),
-               (32, 8, 1, 0.1, 64)]
+               (32, 8, 1, 0.1, 64), (48, 2, 1, 0.05, 128)]  # the last: a ratio that is not whole, 96 / 128
 
 MISTAKES_EX9_3 = (
     Mistake("learning rate scaled the wrong way",
@@ -272,6 +278,9 @@ MISTAKES_EX9_3 = (
     Mistake("learning rate unchanged", lambda b, w, a, lr, base: (b * w * a, lr),
             "the learning rate is base_lr unchanged: the linear scaling rule scales it with the effective batch "
             "(section 7)."),
+    Mistake("integer division", lambda b, w, a, lr, base: (b * w * a, lr * (b * w * a // base)),
+            "the ratio effective_batch / base_batch was taken with `//`, which rounds it down (96 // 128 = 0): "
+            "divide with `/`, lr = base_lr * effective_batch / base_batch."),
 )
 
 
@@ -280,13 +289,9 @@ def _judge_ex9_3(name: str, fn: Callable[..., Any]) -> Verdict:
         per_process_batch, world_size, accumulate, base_lr, base_batch = args
         where = (f"for per_process_batch={per_process_batch}, world_size={world_size}, accumulate={accumulate}, "
                  f"base_lr={base_lr}, base_batch={base_batch}")
-        changes: list[str] = []
-        with watching_global_state(changes):
-            got, failed = call_learner(name, fn, args, where)
+        got, failed = call_watched(name, fn, args, where)
         if failed is not None:  # a failing Verdict is falsy: test for None
             return failed
-        if changes:
-            return _fail(name, f"{where} {changes[0]}.")
         if not isinstance(got, tuple) or len(got) != 2:
             what = f"a {type(got).__name__}" + (f" of {len(got)} items" if isinstance(got, (list, tuple)) else "")
             return _fail(name, f"{where} it returned {what} ({got!r}); return the tuple `effective_batch, lr`.")

@@ -10,7 +10,8 @@ Each checker holds the learner to the exercise's text and names its usual mistak
   instead of identity, ``None`` entries of ``next_functions`` counted or followed, ``node.name()``
   instead of the type's name, ``AccumulateGrad`` or the output's node left out.
 - 3.2 (two gradients through one graph): no ``retain_graph``, the second gradient holding the first
-  (``.grad`` not reset), both losses differentiated together, the caller's ``x.grad`` left filled.
+  (``.grad`` not reset), both losses differentiated together, the caller's ``x.grad`` left filled,
+  a list returned where the text asks for a tuple.
 - 3.3 (an intermediate's gradient): no ``retain_grad()``, the leaf's gradient returned instead,
   ``h`` cut from ``w`` (``w.grad`` stays None), the backward pass run twice.
 - 3.4 (predict without a graph): a graph built (or built and detached), ``requires_grad`` switched
@@ -285,6 +286,10 @@ def _judge_ex3_2(name: str, learner_fn: Callable[[torch.Tensor], Any]) -> Verdic
             if mistake is not None:
                 return _fail(name, f"{where} {mistake.message}")
             return _fail(name, f"{where} {problem}.")
+        if not isinstance(got, tuple):
+            return _fail(name, (
+                f"{where} the values are right, but it returned a {type(got).__name__}: the exercise asks for a "
+                "tuple, `return grad_a, grad_b`."))
         if theirs.grad is not None:
             return _fail(name, (
                 f"{where} the gradients are right, but the caller's x.grad is left filled: `backward()` adds into "
@@ -363,6 +368,13 @@ def _judge_ex3_3(name: str, learner_fn: Callable[[torch.Tensor, torch.Tensor], A
             return _fail(name, f"{where} it returned None: h is not a leaf, so h.grad stays None unless you call "
                                "`h.retain_grad()` before `loss.backward()` (section 4)")
         problem = first_difference(got, want_h)
+        grad_w = theirs[1].grad
+        if (problem and isinstance(got, torch.Tensor) and grad_w is not None
+                and first_difference(got, 2 * want_h) is None and first_difference(grad_w, 2 * want_w) is None):
+            return _fail(name, (
+                f"{where} h.grad and w.grad are both exactly 2× their values: the backward pass ran twice, and "
+                "each pass adds into the .grad that `retain_grad()` keeps, as it does into a leaf's. Call "
+                "`loss.backward()` once (section 4)."))
         if problem:
             mistake = matching_mistake(got, (X, w), MISTAKES_EX3_3)
             return _fail(name, f"{where} {mistake.message if mistake else problem + '.'}")

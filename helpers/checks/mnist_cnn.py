@@ -2,8 +2,9 @@
 
 Each checker is a contract test of its exercise's text and names the usual mistakes:
 
-- 8.1 ``conv_output_size``: a Python int (a tensor or float breaks ``nn.Linear(64 * s * s, 128)`` and
-  ``range(s)`` later); the forgotten + 1, true division ``/``, padding counted once, rounding up.
+- 8.1 ``conv_output_size``: a Python int (a float breaks ``nn.Linear(64 * s * s, 128)`` and ``range(s)``
+  later; an integer tensor or NumPy integer passes them but carries its type into what is computed from
+  it); the forgotten + 1, true division ``/``, padding counted once, rounding up.
 - 8.2 ``train_step``: the order of the calls (zero_grad between backward and step, zero_grad missing,
   step before backward), the loss returned as ``loss.detach()`` (not ``.item()``, not
   ``torch.tensor(loss.item())``, not with its graph), and the model's mode left alone (no ``model.eval()``).
@@ -21,7 +22,8 @@ import torch
 from torch import nn
 
 from helpers.checks import (
-    FAIL, PASS, Mistake, Verdict, call_learner, judged, matching_mistake, measured_relation, watching_global_state,
+    FAIL, PASS, Mistake, Verdict, call_learner, call_watched, judged, matching_mistake, measured_relation,
+    watching_global_state,
 )
 
 #: Hint ladders (``hint("8.1")``, ``hint("8.1", 2)``, ...): the idea in other words, where the notebook
@@ -87,16 +89,20 @@ def _int_contract(got: Any, want: int) -> str | None:
     """What is wrong with the kind of number returned, in words that say why an int matters here."""
     if isinstance(got, int) and not isinstance(got, bool):
         return None
-    why = ("the exercise asks for a Python int, because the size is used as one: `nn.Linear(64 * s * s, 128)` "
-           "and `range(s)` refuse anything else")
+    why = "the exercise asks for a Python int, a plain size for `nn.Linear(64 * s * s, 128)` and `range(s)`"
+    passes = ("those accept an integer one through its `__index__`, but everything computed from it (`64 * s * s`) "
+              "keeps its type")
     if isinstance(got, torch.Tensor):
-        return (f"it returned {got!r}, a torch.Tensor; {why}. Compute with Python numbers and `//` "
-                "(no torch functions), or convert with `int(...)`.")
+        if got.is_floating_point():
+            return (f"it returned {got!r}, a torch.Tensor of floats; {why}, which refuse it. Compute with Python "
+                    "numbers and `//` (no torch functions).")
+        return (f"it returned {got!r}, a torch.Tensor; {why}: {passes}, a tensor. Compute with Python numbers "
+                "and `//` (no torch functions), or convert with `int(...)`.")
     if isinstance(got, float):
-        return f"it returned {got!r}, a float; {why}. Divide with `//`, which keeps ints as ints."
+        return f"it returned {got!r}, a float; {why}, which refuse a float. Divide with `//`, which keeps ints as ints."
     if got is None:
         return "it returned None (is the `return` missing?)."
-    return f"it returned {got!r} ({type(got).__name__}); {why}. Convert with `int(...)`."
+    return f"it returned {got!r} ({type(got).__name__}); {why}: {passes}. Convert with `int(...)`."
 
 
 def _mistake_everywhere(conv_output_size: Callable[..., Any]) -> Mistake | None:
@@ -115,13 +121,9 @@ def _judge_ex8_1(name: str, conv_output_size: Callable[..., Any]) -> Verdict:
     for i, args in enumerate(EX8_1_CASES, start=1):
         want = solution_ex8_1(*args)
         where = f"on input {i} (size={args[0]}, kernel_size={args[1]}, stride={args[2]}, padding={args[3]})"
-        changes: list[str] = []
-        with watching_global_state(changes):
-            got, failed = call_learner(name, conv_output_size, args, where)
-        if failed is not None:
+        got, failed = call_watched(name, conv_output_size, args, where)
+        if failed is not None:  # a failing Verdict is falsy: test for None
             return failed
-        if changes:
-            return Verdict(False, f"{FAIL} {name}: {where} {changes[0]}.")
         if isinstance(got, int) and not isinstance(got, bool) and got == want:
             continue
         mistake = _mistake_everywhere(conv_output_size)

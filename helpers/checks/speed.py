@@ -21,9 +21,8 @@ from helpers.checks import (
     PASS,
     Mistake,
     Verdict,
-    call_learner,
+    call_watched,
     judged,
-    watching_global_state,
     wrong_type,
 )
 
@@ -112,13 +111,9 @@ def _judge_ex10_1(name: str, conv_flops: Callable[..., Any]) -> Verdict:
         want = solution_ex10_1(*args)
         where = ("on input {} (in_channels={}, out_channels={}, kernel_size={}, height={}, width={})"
                  .format(i, *args))
-        changes: list[str] = []
-        with watching_global_state(changes):
-            got, failed = call_learner(name, conv_flops, args, where)
-        if failed is not None:
+        got, failed = call_watched(name, conv_flops, args, where)
+        if failed is not None:  # a failing Verdict is falsy: test for None
             return failed
-        if changes:
-            return Verdict(False, f"{FAIL} {name}: {where} {changes[0]}.")
         if isinstance(got, int) and not isinstance(got, bool) and got == want:
             continue
         kind = wrong_type(got, want)
@@ -225,13 +220,9 @@ def _judge_ex10_2(name: str, speedup: Callable[..., Any]) -> Verdict:
         want = solution_ex10_2(baseline, new)
         where = f"on input {i} ({len(baseline)} rounds)"
         theirs = (list(baseline), list(new))
-        changes: list[str] = []
-        with watching_global_state(changes):
-            got, failed = call_learner(name, speedup, theirs, where)
-        if failed is not None:
+        got, failed = call_watched(name, speedup, theirs, where)
+        if failed is not None:  # a failing Verdict is falsy: test for None
             return failed
-        if changes:
-            return Verdict(False, f"{FAIL} {name}: {where} {changes[0]}.")
         for arg, original, label in zip(theirs, (baseline, new), ("baseline", "new")):
             if arg != original:
                 how = ("sorted it in place (`.sort()` changes the caller's list; `sorted(...)` returns a sorted copy, "
@@ -354,13 +345,9 @@ def _judge_ex10_3(name: str, time_to_accuracy: Callable[..., Any]) -> Verdict:
         want = solution_ex10_3(history, target)
         where = f"on input {i} ({len(history)} checkpoints, target {target:.1%})"
         theirs = copy.deepcopy(history)
-        changes: list[str] = []
-        with watching_global_state(changes):
-            got, failed = call_learner(name, time_to_accuracy, (theirs, target), where)
-        if failed is not None:
+        got, failed = call_watched(name, time_to_accuracy, (theirs, target), where)
+        if failed is not None:  # a failing Verdict is falsy: test for None
             return failed
-        if changes:
-            return Verdict(False, f"{FAIL} {name}: {where} {changes[0]}.")
         if theirs != history:
             return Verdict(False, f"{FAIL} {name}: {where} your function changed the caller's `history` (its "
                                   "checkpoints or their entries): read it, don't write to it.")
