@@ -682,8 +682,8 @@ def plot_chain(measurement: Measurement, names: Sequence[str] | None = None, app
     ``names``: the chain, in order (default: every pipeline measured). Bars after ``applied``
     (0 = only the first) are drawn as dashed outlines: changes not applied. A whisker spans the
     rounds' min–max; with ``show_rounds`` each round is a marker of its own shape. Each applied bar
-    is labelled with its ratio to the first and its step's :func:`verdict` (with ``noise``).
-    Introduced in: 10_making_it_fast.ipynb
+    is labelled with its ratio to the first and its step's :func:`verdict` (with ``noise``); the title
+    gives the applied changes' ratio the same way, per round. Introduced in: 10_making_it_fast.ipynb
     """
     names = list(names or measurement.names)
     applied = len(names) - 1 if applied is None else max(0, min(applied, len(names) - 1))
@@ -708,8 +708,9 @@ def plot_chain(measurement: Measurement, names: Sequence[str] | None = None, app
     ax.set_xticks(range(len(names)), [textwrap.fill(n, 16) for n in names], fontsize=8)
     ax.set_ylabel("training images / s")
     ax.set_ylim(0, max(max(measurement.rates[n]) for n in names) * 1.45)
-    ax.set_title(f"{applied} change(s) applied: {medians[applied] / medians[0]:.2f}x the first bar "
-                 f"(median of {measurement.rounds} rounds; whiskers: min–max)", fontsize=10)
+    total = measurement.ratio(names[applied], names[0])[0]  # per-round ratios, as the bars' labels
+    ax.set_title(f"{applied} change(s) applied: {total:.2f}x the first bar (median of the {measurement.rounds} "
+                 "rounds' ratios; bars: median rates; whiskers: min–max)", fontsize=10)
     fig.tight_layout()
     return fig
 

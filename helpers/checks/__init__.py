@@ -614,7 +614,6 @@ def call_learner(name: str, learner_fn: Callable[..., Any], args: Sequence[Any],
         return None, Verdict(False, f"{FAIL} {name}: {at}your code raised {describe_error(err, errors)}")
 
 
-
 def call_watched(name: str, learner_fn: Callable[..., Any], args: Sequence[Any], where: str = "",
                  errors: Sequence[tuple[str, str]] = ()) -> tuple[Any, Verdict | None]:
     """:func:`call_learner` under :func:`watching_global_state`: also a failing Verdict for a global

@@ -21,6 +21,7 @@ from helpers.checks import (
     NOT_DONE,
     PASS,
     Verdict,
+    call_watched,
     describe_error,
     first_difference,
     judged,
@@ -421,16 +422,9 @@ def _judge_ex5_3(name: str, learner_fn: Callable[..., Any]) -> Verdict:
         case = f"total_steps={total_steps}, base_lr={base_lr}, min_lr={min_lr}"
         for step in range(total_steps + 1):
             where = f"with {case}, step {step}"
-            changes: list[str] = []
-            try:
-                with watching_global_state(changes):
-                    got = learner_fn(step, total_steps, base_lr, min_lr)
-            except NotImplementedError:
-                return Verdict(False, f"{FAIL} {name}: {NOT_DONE}")
-            except Exception as err:  # a learner's bug, reported in one line
-                return Verdict(False, f"{FAIL} {name}: {where}: your code raised {describe_error(err)}")
-            if changes:
-                return Verdict(False, f"{FAIL} {name}: {where}: {changes[0]}.")
+            got, failed = call_watched(name, learner_fn, (step, total_steps, base_lr, min_lr), f"{where}:")
+            if failed is not None:  # a failing Verdict is falsy: test for None
+                return failed
             if got is None:
                 return Verdict(False, f"{FAIL} {name}: {where}: it returned None (is the `return` missing?).")
             problem = wrong_type(got, want[step])

@@ -23,10 +23,9 @@ from helpers.checks import (
     PASS,
     Verdict,
     argument_changes,
-    call_learner,
+    call_watched,
     judged,
     snapshot_arguments,
-    watching_global_state,
 )
 
 HINTS = {
@@ -84,13 +83,9 @@ def _judge_ex0_1(name: str, count_label: Callable[[torch.Tensor, int], int]) -> 
         where = f"on input {i} (y of shape {tuple(y.shape)}, label {label})"
         theirs = y.clone()
         before = snapshot_arguments([theirs])
-        changes: list[str] = []
-        with watching_global_state(changes):
-            got, failed = call_learner(name, count_label, (theirs, label), where)
-        if failed is not None:
+        got, failed = call_watched(name, count_label, (theirs, label), where)
+        if failed is not None:  # a failing Verdict is falsy: test for None
             return failed
-        if changes:
-            return Verdict(False, f"{FAIL} {name}: {where} {changes[0]}.")
         if got is None:
             return Verdict(False, f"{FAIL} {name}: {where} it returned None (is the `return` missing?)")
         named = _misconception(got, want, y, label)
